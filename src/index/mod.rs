@@ -1,0 +1,164 @@
+//! The on-disk index and its in-memory view: tantivy documents for places, the place table, the
+//! housenumber store, and the R-trees built from them at open.
+
+pub mod layout;
+pub mod numbers;
+pub mod places;
+pub mod schema;
+pub mod spatial;
+
+use std::path::Path;
+
+use tantivy::{IndexReader, ReloadPolicy};
+
+use crate::error::{Error, Result};
+use crate::model::{Kind, Place};
+use crate::text::housenumber::{suffix_key, HouseNumber};
+
+pub use layout::Manifest;
+use numbers::{NumberRecord, Numbers};
+use places::PlaceTable;
+use schema::Fields;
+use spatial::{PointTree, Target};
+
+/// File names inside a generation directory.
+pub const TANTIVY_DIR: &str = "tantivy";
+pub const PLACES_FILE: &str = "places.bin";
+pub const NUMBERS_FILE: &str = "numbers.bin";
+
+/// An opened index generation, read-only and shared by all requests.
+pub struct Index {
+    pub manifest: Manifest,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub table: PlaceTable,
+    pub numbers: Numbers,
+    /// Every housenumber point.
+    pub housenumber_points: PointTree,
+    /// Street and locality positions.
+    pub street_points: PointTree,
+    pub municipality_points: PointTree,
+}
+
+impl Index {
+    /// Opens the generation `INDEX_DIR/current` points to, refusing anything incomplete or of
+    /// another format version.
+    pub fn open(root: &Path) -> Result<Index> {
+        let (dir, manifest) = layout::current_generation(root)?;
+        let tantivy_index = tantivy::Index::open_in_dir(dir.join(TANTIVY_DIR)).map_err(|e| {
+            Error::Index(format!(
+                "{}: cannot open the full-text index ({e}); re-run `adresse ingest`",
+                dir.display()
+            ))
+        })?;
+        schema::register_tokenizer(&tantivy_index);
+        let fields = schema::fields_of(&tantivy_index)?;
+        let reader = tantivy_index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let table = PlaceTable::read(&dir.join(PLACES_FILE))?;
+        let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
+        check_consistency(&table, &numbers)?;
+        let (housenumber_points, street_points, municipality_points) =
+            build_trees(&table, &numbers);
+        Ok(Index {
+            manifest,
+            reader,
+            fields,
+            table,
+            numbers,
+            housenumber_points,
+            street_points,
+            municipality_points,
+        })
+    }
+
+    pub fn place(&self, ord: u32) -> Option<&Place> {
+        self.table.places.get(ord as usize)
+    }
+
+    /// The stored housenumbers of a place, with their store positions.
+    pub fn housenumbers(&self, place: &Place) -> impl Iterator<Item = (u32, NumberRecord)> + '_ {
+        let start = place.housenumbers_start;
+        (start..start + place.housenumbers_len)
+            .filter_map(|i| self.numbers.get(i as usize).map(|r| (i, r)))
+    }
+
+    /// Finds a housenumber on a street: same number and same suffix key ("12 bis" finds the
+    /// stored "12b" and "12bis"); a number without suffix finds only the plain number.
+    pub fn find_housenumber(
+        &self,
+        place: &Place,
+        wanted: &HouseNumber,
+    ) -> Option<(u32, NumberRecord)> {
+        let start = place.housenumbers_start as usize;
+        let len = place.housenumbers_len as usize;
+        // Records are sorted by number within a street: binary search for the first one.
+        let (mut lo, mut hi) = (0, len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.numbers.get(start + mid) {
+                Some(r) if r.number < wanted.number => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        (start + lo..start + len)
+            .map_while(|i| {
+                self.numbers
+                    .get(i)
+                    .filter(|r| r.number == wanted.number)
+                    .map(|r| (i as u32, r))
+            })
+            .find(|(_, r)| suffix_key(self.table.suffix(r.suffix)) == wanted.suffix)
+    }
+}
+
+fn check_consistency(table: &PlaceTable, numbers: &Numbers) -> Result<()> {
+    for place in &table.places {
+        let end = place.housenumbers_start as u64 + place.housenumbers_len as u64;
+        if end > numbers.len() as u64 {
+            return Err(Error::Index(format!(
+                "place {} points past the housenumber store; the index is damaged, re-run `adresse ingest`",
+                place.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn build_trees(table: &PlaceTable, numbers: &Numbers) -> (PointTree, PointTree, PointTree) {
+    let mut housenumbers = Vec::with_capacity(numbers.len());
+    let mut streets = Vec::new();
+    let mut municipalities = Vec::new();
+    for (ord, place) in table.places.iter().enumerate() {
+        let ord = ord as u32;
+        let own = Target {
+            place: ord,
+            housenumber: u32::MAX,
+        };
+        match place.kind {
+            Kind::Municipality => {
+                municipalities.push((place.position.lon, place.position.lat, own))
+            }
+            _ => streets.push((place.position.lon, place.position.lat, own)),
+        }
+        for i in place.housenumbers_start..place.housenumbers_start + place.housenumbers_len {
+            if let Some(r) = numbers.get(i as usize) {
+                housenumbers.push((
+                    r.lon(),
+                    r.lat(),
+                    Target {
+                        place: ord,
+                        housenumber: i,
+                    },
+                ));
+            }
+        }
+    }
+    (
+        PointTree::new(housenumbers),
+        PointTree::new(streets),
+        PointTree::new(municipalities),
+    )
+}

@@ -1,0 +1,88 @@
+//! Reverse geocoding: the truly nearest housenumber (or street, locality, municipality) to a
+//! point, from the R-trees, within a radius.
+
+use crate::index::spatial::{Found, PointTree};
+use crate::index::Index;
+use crate::model::Kind;
+use crate::search::{score, sort_hits, Filters, Hit};
+
+/// Default search radius: far enough that a point in a field or a forest still gets the
+/// nearest address (addok looks only ~150 m around).
+pub const DEFAULT_RADIUS_M: f64 = 10_000.0;
+pub const MAX_RADIUS_M: f64 = 100_000.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReverseRequest {
+    pub lon: f64,
+    pub lat: f64,
+    pub limit: usize,
+    pub radius_m: f64,
+    pub filters: Filters,
+}
+
+pub fn reverse(index: &Index, request: &ReverseRequest) -> Vec<Hit> {
+    let kinds = if request.filters.kinds.is_empty() {
+        vec![Kind::Housenumber]
+    } else {
+        request.filters.kinds.clone()
+    };
+    let mut hits = Vec::new();
+    for kind in kinds {
+        let tree: &PointTree = match kind {
+            Kind::Housenumber => &index.housenumber_points,
+            Kind::Street | Kind::Locality => &index.street_points,
+            Kind::Municipality => &index.municipality_points,
+        };
+        let found = tree.nearest(
+            request.lon,
+            request.lat,
+            request.radius_m,
+            request.limit,
+            |target| {
+                index.place(target.place).is_some_and(|place| {
+                    (kind == Kind::Housenumber || place.kind == kind)
+                        && passes(place, &request.filters)
+                })
+            },
+        );
+        hits.extend(found.into_iter().filter_map(|f| to_hit(index, kind, f)));
+    }
+    sort_hits(index, &mut hits);
+    hits.truncate(request.limit);
+    hits
+}
+
+fn passes(place: &crate::model::Place, filters: &Filters) -> bool {
+    (filters.citycodes.is_empty()
+        || place
+            .citycodes
+            .iter()
+            .any(|c| filters.citycodes.contains(c)))
+        && (filters.postcodes.is_empty()
+            || place
+                .postcodes
+                .iter()
+                .any(|p| filters.postcodes.contains(p)))
+}
+
+fn to_hit(index: &Index, kind: Kind, found: Found) -> Option<Hit> {
+    let place = index.place(found.target.place)?;
+    let housenumber = if kind == Kind::Housenumber {
+        let record = index.numbers.get(found.target.housenumber as usize)?;
+        Some(
+            index
+                .table
+                .housenumber(place, found.target.housenumber, &record),
+        )
+    } else {
+        None
+    };
+    Some(Hit {
+        kind,
+        place: found.target.place,
+        housenumber,
+        // addok's reverse score: the proximity term alone.
+        score: score::proximity(found.distance_m),
+        distance_m: Some(found.distance_m),
+    })
+}

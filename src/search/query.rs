@@ -1,0 +1,211 @@
+//! Reading a user's query: noise removed, tokens normalised, and every reading of a
+//! housenumber noted wherever it stands (first, after the street, last).
+
+use crate::text::{self, housenumber};
+
+/// One word of the query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryToken {
+    /// Canonical form, as indexed ("bd" → "boulevard").
+    pub text: String,
+    /// The folded word as typed, before abbreviations are expanded: while typing, "col" is
+    /// the start of "colombier" more often than the abbreviation of "colonel".
+    pub typed: String,
+    /// Whether the query may still be growing at this word (autocomplete on, last word).
+    pub is_prefix: bool,
+}
+
+/// A possible housenumber of the query: the token(s) it takes and the number read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseNumberReading {
+    pub token: usize,
+    /// The separate suffix token ("12 bis"), when the reading uses one.
+    pub suffix_token: Option<usize>,
+    pub value: housenumber::HouseNumber,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedQuery {
+    pub tokens: Vec<QueryToken>,
+    /// Readings in order of preference: with a separate suffix first, then without.
+    pub housenumbers: Vec<HouseNumberReading>,
+}
+
+impl ParsedQuery {
+    pub fn parse(q: &str, autocomplete: bool) -> ParsedQuery {
+        let folded = text::fold(q);
+        // The query may still grow only if it does not end with a separator.
+        let ends_in_word = folded
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let words: Vec<&str> = folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let words = remove_noise(&words);
+        let mut tokens = Vec::new();
+        let count = words.len();
+        for (i, word) in words.iter().enumerate() {
+            let canonical = text::canonical(word);
+            let is_prefix = autocomplete && ends_in_word && i + 1 == count;
+            for part in canonical.split(' ') {
+                tokens.push(QueryToken {
+                    text: part.to_string(),
+                    typed: word.to_string(),
+                    is_prefix,
+                });
+            }
+        }
+        let housenumbers = housenumber_readings(&tokens);
+        ParsedQuery {
+            tokens,
+            housenumbers,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+/// Whether a token is a French postcode (five digits).
+pub fn is_postcode(token: &str) -> bool {
+    token.len() == 5 && token.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn housenumber_readings(tokens: &[QueryToken]) -> Vec<HouseNumberReading> {
+    let mut readings = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if is_postcode(&token.text) {
+            continue;
+        }
+        let Some(value) = housenumber::parse_token(&token.text) else {
+            continue;
+        };
+        if value.suffix.is_empty() {
+            if let Some(next) = tokens
+                .get(i + 1)
+                .filter(|t| housenumber::is_suffix_word(&t.text))
+            {
+                let suffix = housenumber::suffix_key(&next.text);
+                readings.push(HouseNumberReading {
+                    token: i,
+                    suffix_token: Some(i + 1),
+                    value: housenumber::HouseNumber {
+                        number: value.number,
+                        suffix,
+                    },
+                });
+            }
+        }
+        readings.push(HouseNumberReading {
+            token: i,
+            suffix_token: None,
+            value,
+        });
+    }
+    readings
+}
+
+/// Drops what addresses carry for the mail but the BAN does not know: CEDEX, BP/CS/TSA boxes,
+/// apartment, floor, building, staircase, door. The word and the number or letter after it go.
+fn remove_noise<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    let mut kept = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let next_has_digit = next.len() <= 6 && next.bytes().any(|b| b.is_ascii_digit());
+        let next_is_letter = next.len() == 1 && next != "d" && next != "l";
+        let noise = match word {
+            // "CEDEX 12": the number is a sorting office code; "CEDEX" alone goes too.
+            "cedex" => Some(
+                if next.len() <= 2 && next.bytes().all(|b| b.is_ascii_digit()) {
+                    2
+                } else {
+                    1
+                },
+            ),
+            "bp" | "cs" | "tsa" | "appartement" | "appart" | "appt" | "apt" | "etage" | "etg"
+            | "porte" | "boite"
+                if next_has_digit =>
+            {
+                Some(2)
+            }
+            "batiment" | "bat" | "bt" | "escalier" | "esc" if next_has_digit || next_is_letter => {
+                Some(2)
+            }
+            _ => None,
+        };
+        if let Some(skip) = noise {
+            i += skip.min(words.len() - i).max(1);
+            continue;
+        }
+        // "3e etage", "1er etage": the ordinal before "etage" goes with it.
+        if words
+            .get(i + 1)
+            .is_some_and(|n| *n == "etage" || *n == "etg")
+            && (word.ends_with('e') || word.ends_with("er"))
+            && word.starts_with(|c: char| c.is_ascii_digit())
+        {
+            i += 2;
+            continue;
+        }
+        kept.push(word);
+        i += 1;
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(q: &ParsedQuery) -> Vec<&str> {
+        q.tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn housenumber_is_read_anywhere_with_its_suffix() {
+        let q = ParsedQuery::parse("12 bis rue des Lilas", false);
+        assert_eq!(
+            q.housenumbers[0].value,
+            housenumber::HouseNumber {
+                number: 12,
+                suffix: "b".into()
+            }
+        );
+        assert_eq!(q.housenumbers[0].suffix_token, Some(1));
+        let q = ParsedQuery::parse("rue des lilas 12 gap", false);
+        assert_eq!(q.housenumbers.len(), 1);
+        assert_eq!(q.housenumbers[0].token, 3);
+        let q = ParsedQuery::parse("12ter av foch", false);
+        assert_eq!(q.housenumbers[0].value.suffix, "t");
+    }
+
+    #[test]
+    fn postcodes_are_not_housenumbers() {
+        let q = ParsedQuery::parse("rue royale 75008 paris", false);
+        assert!(q.housenumbers.is_empty());
+    }
+
+    #[test]
+    fn mail_noise_is_dropped() {
+        let q = ParsedQuery::parse("BP 123 12 rue X 05000 Gap CEDEX 9", false);
+        assert_eq!(texts(&q), ["12", "rue", "x", "05000", "gap"]);
+        let q = ParsedQuery::parse("3e étage, bât. B, 8 rue de la paix", false);
+        assert_eq!(texts(&q), ["8", "rue", "de", "la", "paix"]);
+    }
+
+    #[test]
+    fn only_the_last_word_of_a_growing_query_is_a_prefix() {
+        let q = ParsedQuery::parse("12 rue de la pa", true);
+        assert!(q.tokens.last().unwrap().is_prefix);
+        assert!(!q.tokens[0].is_prefix);
+        let q = ParsedQuery::parse("12 rue de la pa ", true);
+        assert!(!q.tokens.last().unwrap().is_prefix);
+        let q = ParsedQuery::parse("12 rue de la pa", false);
+        assert!(!q.tokens.last().unwrap().is_prefix);
+    }
+}

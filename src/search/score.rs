@@ -1,0 +1,190 @@
+//! Rescoring a candidate place against the query, on addok's 0..1 scale.
+//!
+//! score = (text + 0.1 × importance [+ 0.1 × proximity]) / (1.1 [+ 0.1])
+//!
+//! `text` says how well the query and the place agree, word by word: how much of the query the
+//! place explains (every query word matched exactly, by prefix while typing, or with a typo),
+//! and how much of the place's own name the query covers. An exact full address with an
+//! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok.
+
+use crate::index::numbers::NumberRecord;
+use crate::index::schema::place_text;
+use crate::model::{Kind, Place};
+use crate::text::{self, is_stopword};
+
+use super::query::{is_postcode, ParsedQuery};
+
+/// Share of `text` given to covering the query (the rest: covering the place's name).
+const QUERY_COVERAGE_WEIGHT: f64 = 0.75;
+const STOPWORD_WEIGHT: f64 = 0.2;
+
+/// The scored reading of one place.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The housenumber found on the street, with its store position.
+    pub housenumber: Option<(u32, NumberRecord)>,
+    pub text: f64,
+}
+
+/// Finds the housenumber of the query on `place` (when it is a street) and scores the match.
+pub fn score_place(
+    query: &ParsedQuery,
+    place: &Place,
+    find_housenumber: impl Fn(&crate::text::housenumber::HouseNumber) -> Option<(u32, NumberRecord)>,
+) -> Scored {
+    let name_tokens = text::tokens(&place.name);
+    let mut place_tokens = text::tokens(&place_text(place));
+    if place.kind == Kind::Municipality {
+        place_tokens.extend(text::tokens(&place.city));
+    }
+
+    // A number of the query that the street's name holds ("rue du 8 mai 1945") is a word of the
+    // name first; another number may still be the housenumber.
+    let mut housenumber = None;
+    let mut housenumber_tokens: Vec<usize> = Vec::new();
+    if place.kind == Kind::Street {
+        for reading in &query.housenumbers {
+            let token = &query.tokens[reading.token].text;
+            let in_name = name_tokens.iter().filter(|t| *t == token).count();
+            let in_query = query.tokens.iter().filter(|t| &t.text == token).count();
+            if in_name >= in_query {
+                continue;
+            }
+            if let Some(found) = find_housenumber(&reading.value) {
+                housenumber = Some(found);
+                housenumber_tokens.push(reading.token);
+                housenumber_tokens.extend(reading.suffix_token);
+                break;
+            }
+        }
+    }
+
+    let mut name_used = vec![0.0f64; name_tokens.len()];
+    let mut place_used = vec![false; place_tokens.len()];
+    let (mut matched, mut total) = (0.0, 0.0);
+    for (i, token) in query.tokens.iter().enumerate() {
+        let weight = token_weight(&token.text);
+        total += weight;
+        if housenumber_tokens.contains(&i) {
+            matched += weight;
+            continue;
+        }
+        // Best unused name token, else best unused place token.
+        let best_name = best_match(token, &name_tokens, |j| name_used[j] == 0.0);
+        let best_place = best_match(token, &place_tokens, |j| !place_used[j]);
+        match (best_name, best_place) {
+            (Some((j, m)), other) if other.is_none_or(|(_, pm)| m >= pm) => {
+                name_used[j] = m;
+                matched += weight * m;
+            }
+            (_, Some((j, m))) => {
+                place_used[j] = true;
+                matched += weight * m;
+            }
+            _ => {}
+        }
+    }
+    let query_coverage = if total > 0.0 { matched / total } else { 0.0 };
+    let name_total: f64 = name_tokens.iter().map(|t| token_weight(t)).sum();
+    let name_covered: f64 = name_tokens
+        .iter()
+        .zip(&name_used)
+        .map(|(t, m)| token_weight(t) * m)
+        .sum();
+    let name_coverage = if name_total > 0.0 {
+        name_covered / name_total
+    } else {
+        0.0
+    };
+    let text =
+        QUERY_COVERAGE_WEIGHT * query_coverage + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
+    Scored { housenumber, text }
+}
+
+fn token_weight(token: &str) -> f64 {
+    if is_stopword(token) {
+        STOPWORD_WEIGHT
+    } else {
+        1.0
+    }
+}
+
+/// The best acceptable match of a query token among `candidates`: (index, quality in 0..1).
+fn best_match(
+    token: &super::query::QueryToken,
+    candidates: &[String],
+    available: impl Fn(usize) -> bool,
+) -> Option<(usize, f64)> {
+    let mut best: Option<(usize, f64)> = None;
+    for (j, candidate) in candidates.iter().enumerate() {
+        if !available(j) {
+            continue;
+        }
+        let quality = match_quality(token, candidate);
+        if quality > 0.0 && best.is_none_or(|(_, b)| quality > b) {
+            best = Some((j, quality));
+            if quality >= 1.0 {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// 1 for the same word; less for the start of a word being typed, or a word with a typo.
+fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
+    let q = token.text.as_str();
+    if q == candidate {
+        return 1.0;
+    }
+    if token.is_prefix {
+        for typed in [token.typed.as_str(), q] {
+            if candidate.starts_with(typed) {
+                // Longer typed parts are more certain: "pa" → "paix" less than "pai" → "paix".
+                return 0.7 + 0.3 * typed.len() as f64 / candidate.len() as f64;
+            }
+        }
+    }
+    let numeric =
+        q.bytes().all(|b| b.is_ascii_digit()) || candidate.bytes().all(|b| b.is_ascii_digit());
+    if numeric || is_postcode(q) {
+        return 0.0;
+    }
+    let len = q.chars().count();
+    let allowed = if len >= 9 {
+        2
+    } else if len >= 5 {
+        1
+    } else {
+        0
+    };
+    if allowed == 0 {
+        return 0.0;
+    }
+    let compared = if token.is_prefix && candidate.len() > q.len() {
+        // A typo in a word still being typed: compare with the candidate's start.
+        &candidate[..q.len().min(candidate.len())]
+    } else {
+        candidate
+    };
+    match strsim::damerau_levenshtein(q, compared) {
+        0 => 0.9,
+        1 if allowed >= 1 => 0.8,
+        2 if allowed >= 2 => 0.6,
+        _ => 0.0,
+    }
+}
+
+/// addok's weighting of text, importance and proximity into one score.
+pub fn combine(text: f64, importance: f64, proximity: Option<f64>) -> f64 {
+    let (sum, weights) = match proximity {
+        Some(p) => (text + 0.1 * importance + 0.1 * p, 1.2),
+        None => (text + 0.1 * importance, 1.1),
+    };
+    sum / weights
+}
+
+/// addok's proximity term: 1 on the spot, 0.37 at 50 km.
+pub fn proximity(distance_m: f64) -> f64 {
+    (-(distance_m / 1000.0 / 50.0).powi(2)).exp()
+}

@@ -1,0 +1,177 @@
+//! HTTP: the api-adresse contract over the [`Geocoder`]. Handlers only translate HTTP (parse
+//! parameters, call the geocoder off the async runtime, write JSON); the logic is elsewhere.
+
+mod error;
+mod params;
+mod response;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use crate::Geocoder;
+
+use error::json_response;
+pub use error::ApiError;
+use params::RawParams;
+use response::Echo;
+
+/// Longest time a request may take before the server gives up on it.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The application, ready to serve or to test in-process.
+pub fn app(geocoder: Geocoder) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(Any);
+    Router::new()
+        .route("/search", get(search))
+        .route("/search/", get(search))
+        .route("/reverse", get(reverse))
+        .route("/reverse/", get(reverse))
+        .route("/health", get(health))
+        .route("/health/", get(health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(geocoder)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(cors)
+}
+
+/// Serves until Ctrl-C or SIGTERM, letting requests in flight finish.
+pub async fn serve(geocoder: Geocoder, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    axum::serve(listener, app(geocoder))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn search(
+    State(geocoder): State<Geocoder>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = params::search_params(&RawParams::parse(query.as_deref()))?;
+    let request = params.request;
+    let hits = if params.too_short {
+        Vec::new()
+    } else {
+        let (geocoder, request) = (geocoder.clone(), request.clone());
+        tokio::task::spawn_blocking(move || geocoder.search(&request))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+    };
+    let echo = Echo {
+        query: Some(&request.q),
+        filters: &request.filters,
+        center: request.near,
+        limit: request.limit,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &response::collection(geocoder.index(), &hits, echo),
+    ))
+}
+
+async fn reverse(
+    State(geocoder): State<Geocoder>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let request = params::reverse_params(&RawParams::parse(query.as_deref()))?;
+    let hits = {
+        let (geocoder, request) = (geocoder.clone(), request.clone());
+        tokio::task::spawn_blocking(move || geocoder.reverse(&request))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+    };
+    let echo = Echo {
+        query: None,
+        filters: &request.filters,
+        center: None,
+        limit: request.limit,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &response::collection(geocoder.index(), &hits, echo),
+    ))
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    index_format: u32,
+    /// Unix seconds when the index was built.
+    built_at: u64,
+    documents: Documents,
+}
+
+#[derive(Serialize)]
+struct Documents {
+    municipality: u64,
+    street: u64,
+    locality: u64,
+    housenumber: u64,
+}
+
+async fn health(State(geocoder): State<Geocoder>) -> Response {
+    let m = &geocoder.index().manifest;
+    let body = Health {
+        status: "HEALTHY",
+        version: env!("CARGO_PKG_VERSION"),
+        index_format: m.version,
+        built_at: m.built_at,
+        documents: Documents {
+            municipality: m.municipalities,
+            street: m.streets,
+            locality: m.localities,
+            housenumber: m.housenumbers,
+        },
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!(
+        "No resource at {}. See /search/, /reverse/ and /health.",
+        uri.path()
+    ))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
