@@ -71,17 +71,20 @@ impl SourceFile {
     }
 }
 
-/// A generation being written.
+/// A generation being written. Holds the index directory's write lock while alive, so two
+/// ingests into one directory cannot remove each other's work.
 pub struct PartialGeneration {
     root: PathBuf,
     pub dir: PathBuf,
     name: String,
+    _lock: std::fs::File,
 }
 
 impl PartialGeneration {
     /// Creates `INDEX_DIR/gen-<millis>.partial/`, removing leftovers of interrupted builds.
     pub fn create(root: &Path) -> Result<PartialGeneration> {
         std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+        let lock = lock_for_writing(root)?;
         remove_leftovers(root)?;
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -93,6 +96,7 @@ impl PartialGeneration {
             root: root.to_path_buf(),
             dir,
             name,
+            _lock: lock,
         })
     }
 
@@ -155,6 +159,26 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
         )));
     }
     Ok(manifest)
+}
+
+/// An advisory lock on `INDEX_DIR/ingest.lock`, released by the system when the process ends,
+/// even by a crash.
+fn lock_for_writing(root: &Path) -> Result<std::fs::File> {
+    let path = root.join("ingest.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Input(format!(
+            "{}: another ingest is writing this index directory; wait for it to finish",
+            root.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
 }
 
 fn remove_leftovers(root: &Path) -> Result<()> {

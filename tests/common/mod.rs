@@ -1,0 +1,80 @@
+//! Test fixture shared by the integration tests: one index built from the real data in `data/`,
+//! once per test binary, and helpers to call the HTTP app in-process.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use adresse::ingest::ban_csv::{self, BanRow};
+use adresse::Geocoder;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// A fresh directory under cargo's temporary folder for integration tests.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The geocoder over both real départements (Paris and Hautes-Alpes), built once.
+pub fn geocoder() -> &'static Geocoder {
+    static GEOCODER: OnceLock<Geocoder> = OnceLock::new();
+    GEOCODER.get_or_init(|| {
+        let root = temp_dir("fixture-index");
+        let files = adresse::ingest::source_files(&[data_dir().join("ban")]).unwrap();
+        adresse::ingest::ingest(&files, &data_dir().join("ref"), &root, |_| {}).unwrap();
+        Geocoder::open(&root).unwrap()
+    })
+}
+
+/// Every `step`-th valid row of a real BAN file: a deterministic sample of real addresses.
+pub fn sample_rows(file: &str, step: usize) -> Vec<BanRow> {
+    let mut rows = Vec::new();
+    let mut i = 0;
+    ban_csv::read_file(
+        &data_dir().join("ban").join(file),
+        |row| {
+            if i % step == 0 {
+                rows.push(row);
+            }
+            i += 1;
+        },
+        |_| {},
+    )
+    .unwrap();
+    rows
+}
+
+/// GETs `uri` from the in-process app; returns the status and the JSON body.
+pub async fn get(uri: &str) -> (StatusCode, serde_json::Value) {
+    let response = adresse::server::app(geocoder().clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("{uri}: body is not JSON: {bytes:?}"));
+    (status, json)
+}
+
+/// Percent-encodes a query value.
+pub fn enc(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// The properties of the features of a FeatureCollection.
+pub fn props(body: &serde_json::Value) -> Vec<&serde_json::Value> {
+    body["features"]
+        .as_array()
+        .map(|f| f.iter().map(|f| &f["properties"]).collect())
+        .unwrap_or_default()
+}
