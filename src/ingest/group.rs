@@ -203,7 +203,11 @@ fn lieux_dits(info: &CommuneInfo, streets: &[StreetDraft], existing: &[Place]) -
         .map(|(key, rows)| {
             let name = most_common(rows.iter().map(|r| r.nom_ld.as_str())).to_string();
             let id = format!("{}_ld_{}", info.code, key.replace(' ', "_"));
-            locality(info, id, name, &rows)
+            let mut place = locality(info, id, name, &rows);
+            // A lieu-dit is as important as it is big, not as its commune: "La Beaume" the
+            // municipality must not lose to a hamlet of that name in Gap.
+            place.importance = importance(0, rows.len() as u64);
+            place
         })
         .collect()
 }

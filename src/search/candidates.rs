@@ -20,8 +20,14 @@ use super::Filters;
 const NAME_BOOST: f32 = 2.0;
 const STOPWORD_BOOST: f32 = 0.2;
 /// Shortest word that may match with one typo, and with two.
-const FUZZY_1_MIN_LEN: usize = 5;
-const FUZZY_2_MIN_LEN: usize = 9;
+pub const FUZZY_1_MIN_LEN: usize = 4;
+pub const FUZZY_2_MIN_LEN: usize = 9;
+/// Prefix and typo matches score a constant in tantivy, not BM25; they are weighted as a
+/// fraction of the weight of the rarest possible word, so that a street found through a typo
+/// is not crowded out by the hundreds of streets that merely share the city's name.
+const PREFIX_WEIGHT: f32 = 0.5;
+const UNKNOWN_WORD_TYPO_WEIGHT: f32 = 0.7;
+const KNOWN_WORD_TYPO_WEIGHT: f32 = 0.25;
 
 /// Places (by `ord`) worth rescoring.
 pub fn retrieve(
@@ -32,6 +38,7 @@ pub fn retrieve(
     near: Option<(f64, f64)>,
     limit: usize,
 ) -> Result<Vec<u32>> {
+    let rarest = (1.0 + searcher.num_docs() as f32).ln();
     let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for token in &query.tokens {
         let boost = if is_stopword(&token.text) {
@@ -47,30 +54,33 @@ pub fn retrieve(
                 boost * field_boost,
             ));
             let len = token.text.chars().count();
-            let known = doc_freq(searcher, &term) > 0;
+            let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
+            let typo_weight = if doc_freq(searcher, &term) > 0 {
+                KNOWN_WORD_TYPO_WEIGHT
+            } else {
+                UNKNOWN_WORD_TYPO_WEIGHT
+            };
+            let typo_boost = typo_weight * rarest * boost * field_boost;
             if token.is_prefix {
                 // Completions of the word being typed, as typed and as expanded.
                 for prefix in dedup([token.typed.as_str(), token.text.as_str()]) {
                     let term = Term::from_field_text(field, prefix);
                     alternatives.push(boosted(
                         FuzzyTermQuery::new_prefix(term, 0, false),
-                        0.5 * field_boost,
+                        PREFIX_WEIGHT * rarest * boost * field_boost,
                     ));
                 }
-                if len >= FUZZY_1_MIN_LEN && !known {
+                if len >= FUZZY_1_MIN_LEN + 1 {
                     alternatives.push(boosted(
                         FuzzyTermQuery::new_prefix(term, 1, true),
-                        0.3 * field_boost,
+                        typo_boost * 0.5,
                     ));
                 }
-            } else if !known
-                && len >= FUZZY_1_MIN_LEN
-                && !token.text.bytes().all(|b| b.is_ascii_digit())
-            {
+            } else if len >= FUZZY_1_MIN_LEN && !numeric {
                 let distance = if len >= FUZZY_2_MIN_LEN { 2 } else { 1 };
                 alternatives.push(boosted(
                     FuzzyTermQuery::new(term, distance, true),
-                    0.5 * field_boost,
+                    typo_boost,
                 ));
             }
         }

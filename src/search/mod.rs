@@ -1,7 +1,7 @@
 //! Forward geocoding: parse the query, retrieve candidate places with tantivy, rescore each in
 //! Rust (finding the housenumber on streets), and keep the best, in a deterministic order.
 
-mod candidates;
+pub mod candidates;
 pub mod query;
 pub mod score;
 
@@ -15,7 +15,7 @@ use crate::model::{HouseNumberRecord, Kind};
 pub use query::ParsedQuery;
 
 /// Candidates retrieved for rescoring, beyond the number of results asked.
-const EXTRA_CANDIDATES: usize = 50;
+const EXTRA_CANDIDATES: usize = 100;
 
 /// Restrictions on results: each list ORed within itself, the lists ANDed.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -105,6 +105,18 @@ fn housenumber_readings(tokens: &[QueryToken]) -> Vec<HouseNumberReading> {
             value,
         });
     }
+    // Last resort, after every plain reading: a final digit as suffix ("3152" = 315 suffix 2).
+    for (i, token) in tokens.iter().enumerate() {
+        if !is_postcode(&token.text) {
+            if let Some(value) = housenumber::digit_suffix_reading(&token.text) {
+                readings.push(HouseNumberReading {
+                    token: i,
+                    suffix_token: None,
+                    value,
+                });
+            }
+        }
+    }
     readings
 }
 
@@ -178,8 +190,8 @@ mod tests {
         );
         assert_eq!(q.housenumbers[0].suffix_token, Some(1));
         let q = ParsedQuery::parse("rue des lilas 12 gap", false);
-        assert_eq!(q.housenumbers.len(), 1);
         assert_eq!(q.housenumbers[0].token, 3);
+        assert_eq!(q.housenumbers[0].value.number, 12);
         let q = ParsedQuery::parse("12ter av foch", false);
         assert_eq!(q.housenumbers[0].value.suffix, "t");
     }

@@ -12,11 +12,21 @@ use crate::index::schema::place_text;
 use crate::model::{Kind, Place};
 use crate::text::{self, is_stopword};
 
+use super::candidates::{FUZZY_1_MIN_LEN, FUZZY_2_MIN_LEN};
 use super::query::{is_postcode, ParsedQuery};
 
 /// Share of `text` given to covering the query (the rest: covering the place's name).
 const QUERY_COVERAGE_WEIGHT: f64 = 0.75;
 const STOPWORD_WEIGHT: f64 = 0.2;
+/// How much of the name-coverage part is kept when the name's words are not found together
+/// and in order in the query ("route de rambaud jarjayes" is Route de Rambaud in Jarjayes,
+/// not Route de Jarjayes in Rambaud).
+const SCATTERED_NAME_FACTOR: f64 = 0.8;
+/// A word found in where the place is (city, lieu-dit) explains the query a little less than
+/// a word of its own name: "Vallouise-Pelvoux" is the municipality, not the hamlet Vallouise.
+const PLACE_MATCH_FACTOR: f64 = 0.97;
+/// Name coverage granted to a municipality found by its postcode alone ("75011").
+const POSTCODE_NAMES_MUNICIPALITY: f64 = 0.8;
 
 /// The scored reading of one place.
 #[derive(Debug, Clone)]
@@ -60,7 +70,10 @@ pub fn score_place(
     }
 
     let mut name_used = vec![0.0f64; name_tokens.len()];
+    // Which query word matched each name word, to see whether the name was typed in one piece.
+    let mut name_matched_by: Vec<Option<usize>> = vec![None; name_tokens.len()];
     let mut place_used = vec![false; place_tokens.len()];
+    let mut matched_postcode = false;
     let (mut matched, mut total) = (0.0, 0.0);
     for (i, token) in query.tokens.iter().enumerate() {
         let weight = token_weight(&token.text);
@@ -75,11 +88,13 @@ pub fn score_place(
         match (best_name, best_place) {
             (Some((j, m)), other) if other.is_none_or(|(_, pm)| m >= pm) => {
                 name_used[j] = m;
+                name_matched_by[j] = Some(i);
                 matched += weight * m;
             }
             (_, Some((j, m))) => {
                 place_used[j] = true;
-                matched += weight * m;
+                matched_postcode |= is_postcode(&place_tokens[j]);
+                matched += weight * m * PLACE_MATCH_FACTOR;
             }
             _ => {}
         }
@@ -91,14 +106,29 @@ pub fn score_place(
         .zip(&name_used)
         .map(|(t, m)| token_weight(t) * m)
         .sum();
-    let name_coverage = if name_total > 0.0 {
+    let mut name_coverage = if name_total > 0.0 {
         name_covered / name_total
     } else {
         0.0
     };
+    if !in_one_piece(&name_matched_by) {
+        name_coverage *= SCATTERED_NAME_FACTOR;
+    }
+    if place.kind == Kind::Municipality && matched_postcode && name_coverage == 0.0 {
+        name_coverage = POSTCODE_NAMES_MUNICIPALITY;
+    }
     let text =
         QUERY_COVERAGE_WEIGHT * query_coverage + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
     Scored { housenumber, text }
+}
+
+/// Whether the matched words of a name were matched by consecutive query words, in order
+/// (words of the name left unmatched, such as a skipped "de", do not break the piece).
+fn in_one_piece(matched_by: &[Option<usize>]) -> bool {
+    let positions: Vec<usize> = matched_by.iter().flatten().copied().collect();
+    positions
+        .windows(2)
+        .all(|w| w[1] > w[0] && w[1] - w[0] <= 2)
 }
 
 fn token_weight(token: &str) -> f64 {
@@ -145,15 +175,22 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
             }
         }
     }
-    let numeric =
-        q.bytes().all(|b| b.is_ascii_digit()) || candidate.bytes().all(|b| b.is_ascii_digit());
-    if numeric || is_postcode(q) {
+    let q_numeric = q.bytes().all(|b| b.is_ascii_digit());
+    if q_numeric
+        && candidate
+            .strip_prefix(q)
+            .is_some_and(|rest| rest == "e" || rest == "er")
+    {
+        // "Paris 11" for "Paris 11e Arrondissement".
+        return 0.9;
+    }
+    if q_numeric || candidate.bytes().all(|b| b.is_ascii_digit()) || is_postcode(q) {
         return 0.0;
     }
     let len = q.chars().count();
-    let allowed = if len >= 9 {
+    let allowed = if len >= FUZZY_2_MIN_LEN {
         2
-    } else if len >= 5 {
+    } else if len >= FUZZY_1_MIN_LEN {
         1
     } else {
         0

@@ -62,11 +62,29 @@ pub fn parse_token(token: &str) -> Option<HouseNumber> {
     })
 }
 
-/// Suffixes seen glued to a number: the multiplicatives and one letter ("12b"). Ordinals ("12e")
-/// are not housenumbers: "12e" is "douzième" (an arrondissement, a "12e régiment").
+/// Suffixes seen glued to a number: the multiplicatives, and one to three letters as BAN writes
+/// them ("12b", "139e", "8bv"). "12e" is also an ordinal ("douzième"): both readings are kept by
+/// the query parser, and a street whose name holds "12e" takes it as a word. "1er", "2eme" are
+/// only ordinals.
 fn is_glued_suffix(rest: &str) -> bool {
     matches!(rest, "bis" | "ter" | "quater" | "quinquies" | "sexies")
-        || (rest.len() == 1 && rest != "e")
+        || (rest.len() <= 3
+            && rest.bytes().all(|b| b.is_ascii_lowercase())
+            && !matches!(rest, "er" | "em" | "eme" | "me" | "re"))
+}
+
+/// Other readings of an all-digit token whose last digit may be a suffix: BAN numbers some
+/// addresses "315" with suffix "2", written "3152" by people and by BAN's own labels.
+pub fn digit_suffix_reading(token: &str) -> Option<HouseNumber> {
+    if token.len() < 2 || token.len() > 5 || !token.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (number, suffix) = token.split_at(token.len() - 1);
+    let number: u32 = number.parse().ok()?;
+    Some(HouseNumber {
+        number,
+        suffix: suffix.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -88,12 +106,16 @@ mod tests {
         assert_eq!(parse_token("12b"), hn(12, "b"));
         assert_eq!(parse_token("12ter"), hn(12, "t"));
         assert_eq!(parse_token("7quater"), hn(7, "q"));
+        assert_eq!(parse_token("139e"), hn(139, "e"));
+        assert_eq!(parse_token("8bv"), hn(8, "bv"));
+        assert_eq!(digit_suffix_reading("3152"), hn(315, "2"));
+        assert_eq!(digit_suffix_reading("7"), None);
     }
 
     #[test]
     fn ordinals_and_words_are_not_housenumbers() {
-        assert_eq!(parse_token("12e"), None);
         assert_eq!(parse_token("1er"), None);
+        assert_eq!(parse_token("2eme"), None);
         assert_eq!(parse_token("rue"), None);
         assert_eq!(parse_token("123456"), None);
     }

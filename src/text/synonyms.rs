@@ -19,7 +19,6 @@ fn lookup(token: &str) -> Option<&'static str> {
         "al" | "all" | "allee" | "allees" => "allee",
         "av" | "ave" | "aven" | "avn" | "avenu" => "avenue",
         "bd" | "bld" | "bvd" | "blvd" | "boul" | "boulev" => "boulevard",
-        "bre" => "barriere",
         "car" | "carref" | "carr" => "carrefour",
         "cd" => "chemin departemental",
         "ch" | "chem" | "chemins" => "chemin",
