@@ -204,7 +204,11 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
     } else {
         candidate
     };
-    match strsim::damerau_levenshtein(q, compared) {
+    if compared.len().abs_diff(q.len()) > allowed {
+        return 0.0;
+    }
+    // Optimal string alignment: edits and swaps of adjacent letters, without allocation.
+    match strsim::osa_distance(q, compared) {
         0 => 0.9,
         1 if allowed >= 1 => 0.8,
         2 if allowed >= 2 => 0.6,
