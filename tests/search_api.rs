@@ -280,3 +280,43 @@ async fn health_reports_the_index() {
     assert!(body["documents"]["street"].as_u64().unwrap() > 16_000);
     assert!(body["documents"]["municipality"].as_u64().unwrap() >= 181);
 }
+
+#[tokio::test]
+async fn paris_arrondissements_by_number_or_postcode() {
+    for q in ["Paris 11", "paris 11e", "75011", "75011 Paris"] {
+        let p = first(q).await;
+        assert_eq!(p["id"], "75111", "{q}: got {}", p["label"]);
+        assert_eq!(p["type"], "municipality");
+    }
+    let p = first("rue oberkampf paris 11").await;
+    assert_eq!(p["street"], "Rue Oberkampf", "{}", p["label"]);
+}
+
+#[tokio::test]
+async fn suffixes_in_every_spelling_find_the_same_housenumber() {
+    // Real rows: Paris writes "bis" as "b", Hautes-Alpes writes "bis" in full.
+    let paris = sample_rows("adresses-75.csv.gz", 1)
+        .into_iter()
+        .find(|r| r.rep == "b" && r.numero > 1)
+        .unwrap();
+    let alpes = sample_rows("adresses-05.csv.gz", 1)
+        .into_iter()
+        .find(|r| r.rep == "bis")
+        .unwrap();
+    for row in [paris, alpes] {
+        let n = row.numero;
+        let street = format!("{} {}", row.nom_voie, row.code_postal);
+        for q in [
+            format!("{n}b {street}"),
+            format!("{n} bis {street}"),
+            format!("{n} B {street}"),
+            format!("{n}bis {street}"),
+            format!("{n} BIS {street}"),
+        ] {
+            let p = first(&q).await;
+            assert_eq!(p["id"], row.id.as_str(), "{q}: got {}", p["label"]);
+        }
+        // The plain number is another address (or the street), never the bis.
+        assert_ne!(first(&format!("{n} {street}")).await["id"], row.id.as_str());
+    }
+}

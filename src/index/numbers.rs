@@ -108,8 +108,8 @@ impl NumbersWriter {
         Ok(writer)
     }
 
-    /// The position the next record will have.
-    pub fn len(&self) -> u64 {
+    /// The position the next record will have (the number written so far).
+    pub fn position(&self) -> u64 {
         self.count
     }
 

@@ -187,8 +187,9 @@ fn city_municipality(
         kind: Kind::Municipality,
         id: code.to_string(),
         name: commune.nom.clone(),
-        postcode: commune.postcodes.first().cloned(),
-        postcodes: commune.postcodes.clone(),
+        // Its postcodes are its arrondissements': "75011 Paris" means the 11th, not Paris.
+        postcode: None,
+        postcodes: Vec::new(),
         citycode: code.to_string(),
         citycodes: vec![code.to_string()],
         city: commune.nom.clone(),

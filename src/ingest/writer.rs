@@ -76,12 +76,12 @@ impl GenerationWriter {
 
     /// Adds a street with its housenumbers, already sorted by number and suffix.
     pub fn add_street(&mut self, mut place: Place, numbers: &[BanRow]) -> Result<()> {
-        place.housenumbers_start = u32::try_from(self.numbers.len())
+        place.housenumbers_start = u32::try_from(self.numbers.position())
             .map_err(|_| Error::Input("more than 4 billion housenumbers".into()))?;
         place.housenumbers_len = numbers.len() as u32;
         for row in numbers {
             let suffix = self.suffix(&row.rep)?;
-            let position = self.numbers.len() as u32;
+            let position = self.numbers.position() as u32;
             if derived_housenumber_id(&place.id, row.numero, &row.rep) != row.id {
                 self.table.id_exceptions.push((position, row.id.clone()));
             }

@@ -13,7 +13,7 @@ use crate::index::spatial::haversine_m;
 use crate::model::Kind;
 use crate::text::is_stopword;
 
-use super::query::ParsedQuery;
+use super::query::{is_postcode, ParsedQuery, QueryToken};
 use super::Filters;
 
 /// A token's own name matters more than where the place is.
@@ -29,6 +29,12 @@ const PREFIX_WEIGHT: f32 = 0.5;
 const UNKNOWN_WORD_TYPO_WEIGHT: f32 = 0.7;
 const KNOWN_WORD_TYPO_WEIGHT: f32 = 0.25;
 
+/// A word is common when more documents than this share it, or this share of all documents:
+/// such words ("rue", "de", "paris") rank candidates but do not bring them in on their own,
+/// which keeps each query to the few hundred documents that share a rarer word.
+const COMMON_MIN_DOCS: u64 = 1_000;
+const COMMON_SHARE: f64 = 0.02;
+
 /// Places (by `ord`) worth rescoring.
 pub fn retrieve(
     searcher: &Searcher,
@@ -38,65 +44,135 @@ pub fn retrieve(
     near: Option<(f64, f64)>,
     limit: usize,
 ) -> Result<Vec<u32>> {
-    let rarest = (1.0 + searcher.num_docs() as f32).ln();
-    let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let num_docs = searcher.num_docs();
+    let rarest = (1.0 + num_docs as f32).ln();
+    let common_above = COMMON_MIN_DOCS.max((num_docs as f64 * COMMON_SHARE) as u64);
+    let mut rare: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut common: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for token in &query.tokens {
-        let boost = if is_stopword(&token.text) {
-            STOPWORD_BOOST
+        let (clause, doc_freq) = word_clause(searcher, fields, token, rarest);
+        if doc_freq > common_above {
+            common.push((Occur::Should, clause));
         } else {
-            1.0
-        };
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, field_boost) in [(fields.name, NAME_BOOST), (fields.place, 1.0)] {
-            let term = Term::from_field_text(field, &token.text);
-            alternatives.push(boosted(
-                TermQuery::new(term.clone(), IndexRecordOption::WithFreqs),
-                boost * field_boost,
-            ));
-            let len = token.text.chars().count();
-            let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
-            let typo_weight = if doc_freq(searcher, &term) > 0 {
-                KNOWN_WORD_TYPO_WEIGHT
-            } else {
-                UNKNOWN_WORD_TYPO_WEIGHT
-            };
-            let typo_boost = typo_weight * rarest * boost * field_boost;
-            if token.is_prefix {
-                // Completions of the word being typed, as typed and as expanded.
-                for prefix in dedup([token.typed.as_str(), token.text.as_str()]) {
-                    let term = Term::from_field_text(field, prefix);
-                    alternatives.push(boosted(
-                        FuzzyTermQuery::new_prefix(term, 0, false),
-                        PREFIX_WEIGHT * rarest * boost * field_boost,
-                    ));
-                }
-                if len >= FUZZY_1_MIN_LEN + 1 {
-                    alternatives.push(boosted(
-                        FuzzyTermQuery::new_prefix(term, 1, true),
-                        typo_boost * 0.5,
-                    ));
-                }
-            } else if len >= FUZZY_1_MIN_LEN && !numeric {
-                let distance = if len >= FUZZY_2_MIN_LEN { 2 } else { 1 };
-                alternatives.push(boosted(
-                    FuzzyTermQuery::new(term, distance, true),
-                    typo_boost,
-                ));
-            }
+            rare.push((Occur::Should, clause));
         }
-        words.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
     }
-    if words.is_empty() {
+    if rare.is_empty() && common.is_empty() {
         return Ok(Vec::new());
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, Box::new(BooleanQuery::new(words)))];
-    clauses.extend(filter_clauses(fields, filters));
-    let tantivy_query = BooleanQuery::new(clauses);
+    let filter = filter_clauses(fields, filters);
+    // Candidates share a rare word; common words only rank them. When that finds too few
+    // (the rare word was noise), every word may bring candidates in.
+    if !rare.is_empty() {
+        let rare_words = BooleanQuery::new(rare.iter().map(|(o, q)| (*o, q.box_clone())).collect());
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(rare_words))];
+        clauses.extend(common.iter().map(|(o, q)| (*o, q.box_clone())));
+        clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
+        let ords = top_places(searcher, fields, &BooleanQuery::new(clauses), near, limit)?;
+        if ords.len() >= limit.min(MIN_CANDIDATES) {
+            return Ok(ords);
+        }
+    }
+    let any_word = BooleanQuery::new(rare.into_iter().chain(common).collect());
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
+    clauses.extend(filter);
+    top_places(searcher, fields, &BooleanQuery::new(clauses), near, limit)
+}
 
+/// Shortest start of a word being typed that may bring candidates in by itself.
+const PREFIX_SELECTS_MIN_LEN: usize = 3;
+
+/// Fewer candidates than this from rare words alone sends the query to the fallback.
+const MIN_CANDIDATES: usize = 10;
+
+/// The clause of one query word: the word itself in the name and place fields, its
+/// completions while it is being typed, its near spellings; and how many documents hold it.
+fn word_clause(
+    searcher: &Searcher,
+    fields: &Fields,
+    token: &QueryToken,
+    rarest: f32,
+) -> (Box<dyn Query>, u64) {
+    let boost = if is_stopword(&token.text) {
+        STOPWORD_BOOST
+    } else {
+        1.0
+    };
+    let len = token.text.chars().count();
+    let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
+    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut total_doc_freq = 0;
+    for (field, field_boost) in [(fields.name, NAME_BOOST), (fields.place, 1.0)] {
+        let term = Term::from_field_text(field, &token.text);
+        let doc_freq = doc_freq(searcher, &term);
+        total_doc_freq += doc_freq;
+        alternatives.push(boosted(
+            TermQuery::new(term.clone(), IndexRecordOption::WithFreqs),
+            boost * field_boost,
+        ));
+        let typo_weight = if doc_freq > 0 {
+            KNOWN_WORD_TYPO_WEIGHT
+        } else {
+            UNKNOWN_WORD_TYPO_WEIGHT
+        };
+        let typo_boost = typo_weight * rarest * boost * field_boost;
+        if token.is_prefix {
+            // Completions of the word being typed, as typed and as expanded.
+            for prefix in dedup([token.typed.as_str(), token.text.as_str()]) {
+                let term = Term::from_field_text(field, prefix);
+                let prefix_boost = PREFIX_WEIGHT * rarest * boost * field_boost;
+                alternatives.push(boosted(
+                    FuzzyTermQuery::new_prefix(term, 0, false),
+                    prefix_boost,
+                ));
+            }
+            if len > FUZZY_1_MIN_LEN {
+                alternatives.push(boosted(
+                    FuzzyTermQuery::new_prefix(term, 1, true),
+                    typo_boost * 0.5,
+                ));
+            }
+        } else if numeric && len <= 2 && field == fields.name {
+            // "Paris 11" means the 11th: the number also finds the ordinal "11e" ("1er") in a
+            // name (the arrondissement), not in every street's "Paris 11e Arrondissement".
+            let ordinal = if token.text == "1" {
+                "1er".to_string()
+            } else {
+                format!("{}e", token.text)
+            };
+            let term = Term::from_field_text(field, &ordinal);
+            alternatives.push(boosted(
+                TermQuery::new(term, IndexRecordOption::WithFreqs),
+                0.9 * boost * field_boost,
+            ));
+        } else if len >= FUZZY_1_MIN_LEN && !numeric {
+            let distance = if len >= FUZZY_2_MIN_LEN { 2 } else { 1 };
+            alternatives.push(boosted(
+                FuzzyTermQuery::new(term, distance, true),
+                typo_boost,
+            ));
+        }
+    }
+    // Words that must not bring candidates in by themselves: a short start of a word being
+    // typed ("pa" completes to thousands of words) and a number that may be the housenumber
+    // (it is rarely part of the street's name, and "12" would bring in "Voie A/12").
+    let typed_start = token.is_prefix && len < PREFIX_SELECTS_MIN_LEN;
+    if typed_start || (numeric && !is_postcode(&token.text)) {
+        total_doc_freq = u64::MAX;
+    }
+    (Box::new(BooleanQuery::new(alternatives)), total_doc_freq)
+}
+
+/// Runs the query; BM25 scaled by importance, and by proximity when a point is given.
+fn top_places(
+    searcher: &Searcher,
+    fields: &Fields,
+    query: &dyn Query,
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Result<Vec<u32>> {
     let importance_field = fields.importance;
     let (lon_field, lat_field) = (fields.lon, fields.lat);
-    let ord_field = fields.ord;
     let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
         let fast = segment.fast_fields();
         let importance = fast.f64(field_name(segment, importance_field)).ok();
@@ -117,11 +193,11 @@ pub fn retrieve(
             score * factor as f32
         }
     });
-    let top = searcher.search(&tantivy_query, &collector)?;
+    let top = searcher.search(query, &collector)?;
     let mut ords = Vec::with_capacity(top.len());
     for (_, address) in top {
         let segment = searcher.segment_reader(address.segment_ord);
-        if let Ok(column) = segment.fast_fields().u64(field_name(segment, ord_field)) {
+        if let Ok(column) = segment.fast_fields().u64(field_name(segment, fields.ord)) {
             if let Some(ord) = column.first(address.doc_id) {
                 ords.push(ord as u32);
             }
@@ -141,7 +217,7 @@ fn boosted(query: impl Query + 'static, boost: f32) -> (Occur, Box<dyn Query>) {
     )
 }
 
-fn dedup<'a>(items: [&'a str; 2]) -> Vec<&'a str> {
+fn dedup(items: [&str; 2]) -> Vec<&str> {
     if items[0] == items[1] {
         vec![items[0]]
     } else {
