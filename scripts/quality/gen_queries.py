@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Generate seeded search-quality query sets from the real BAN rows shipped in data/ban/.
+
+Each query is built from one real address row, so its expected result id is known. The sets
+are read by scripts/compare_addok.py (top-1 / top-K accuracy of our server and of addok); the
+whole comparison is driven by scripts/quality/run.sh, and the results are in QUALITY.md.
+
+Output: one TSV per (category, sub-category), OUT/<category>.<sub>.tsv, with a header line and
+the columns q (the query), id (the expected id; several acceptable ids are '|'-separated) and
+info (free text: the original street name, the typo made, ...). Tabs never occur in the data.
+
+Categories (the first 8 draw --n rows per department; a row gives one query per sub-category):
+  a_clean              "12 Rue de Rivoli 75004 Paris": number, street, postcode, city as in the BAN
+  b_lower_noaccent     a_clean lower-cased, accents removed
+  c_number_end         "Rue de Rivoli 12 Paris": number after the street, no postcode
+  d_abbrev             a_clean with street words abbreviated (Boulevard->bd, Saint->st, ...)
+  e_typo               a_clean with one typo (delete / double / swap a letter) in the longest
+                       word of the street name
+  f_wrong_cp           a_clean with another postcode of the same department
+  g_prefix60           the first 60% of the characters of a_clean (for autocomplete=1)
+  h_street             "Rue de Rivoli Paris": street and city; expected: the street
+  i_municipality       every municipality name once; expected: the municipality (INSEE code)
+  i_municipality_lower the same, lower-cased without accents (Hautes-Alpes only)
+  j_suffix             a_clean on rows whose number has a suffix (bis, ter, a, b, ...)
+  k_suffix_e_digit     a_clean on every row whose suffix is "e" or digits (e.g. "57e", "3152")
+Sub-categories: d05 = Hautes-Alpes rows; paris = Paris rows with the city written "Paris";
+arr = the same Paris rows with the city written as in the BAN ("Paris 11e Arrondissement").
+Identical queries within a file are written once.
+
+    python3 scripts/quality/gen_queries.py                      # from the repository root
+    python3 scripts/quality/gen_queries.py --data data/ban --out target/quality/queries \\
+        --n 500 --seed 42
+
+Standard library only; the same seed and data give the same files.
+"""
+import argparse
+import collections
+import csv
+import gzip
+import os
+import random
+import re
+import unicodedata
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FILES = {"05": "adresses-05.csv.gz", "75": "adresses-75.csv.gz"}
+
+ABBR = [("Boulevard", "bd"), ("Avenue", "av"), ("Rue", "r"), ("Saint", "st"),
+        ("Place", "pl"), ("Chemin", "ch"), ("Impasse", "imp"), ("Route", "rte"),
+        ("Allée", "all")]
+ABBR_RE = [(re.compile(r"(?<![\w])" + w + r"(?![\w])"), a) for w, a in ABBR]
+
+
+def strip_accents(s):
+    return "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
+
+
+def street_id(row_id):
+    """BAN housenumber id 75104_2054_00003 -> street id 75104_2054."""
+    return "_".join(row_id.split("_")[:2])
+
+
+def number(r):
+    return r["numero"] + r["rep"]  # as in the BAN label: "22s", "5bis"
+
+
+def city(r, sub):
+    return "Paris" if sub == "paris" else r["nom_commune"]
+
+
+def full(r, sub, voie=None, cp=None):
+    return f"{number(r)} {voie or r['nom_voie']} {cp or r['code_postal']} {city(r, sub)}"
+
+
+def abbreviate(voie):
+    out = voie
+    for rx, a in ABBR_RE:
+        out = rx.sub(a, out)
+    return out
+
+
+def typo(voie, rng):
+    """One typo in the longest word of voie. Returns (new voie, description) or (None, "")."""
+    words = re.findall(r"[^\W\d_]+", voie)
+    if not words:
+        return None, ""
+    w = max(words, key=len)
+    kinds = ["delete", "double", "swap"]
+    rng.shuffle(kinds)
+    for kind in kinds:
+        if kind == "delete" and len(w) >= 2:
+            i = rng.randrange(len(w))
+            nw = w[:i] + w[i + 1:]
+        elif kind == "double":
+            i = rng.randrange(len(w))
+            nw = w[:i + 1] + w[i] + w[i + 1:]
+        elif kind == "swap" and len(w) >= 2:
+            cands = [i for i in range(len(w) - 1) if w[i].lower() != w[i + 1].lower()]
+            if not cands:
+                continue
+            i = rng.choice(cands)
+            nw = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        else:
+            continue
+        new_voie = re.sub(r"(?<![\w])" + re.escape(w) + r"(?![\w])", nw, voie, count=1)
+        return new_voie, f"{kind}:{w}->{nw}:len{len(w)}"
+    return None, ""
+
+
+def load_rows(data_dir):
+    rows = {}
+    for dep, name in FILES.items():
+        path = os.path.join(data_dir, name)
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            rows[dep] = list(csv.DictReader(fh, delimiter=";"))
+    return rows
+
+
+def generate(rows, n, seed):
+    """Returns {(category, sub): [(q, expected_id, info), ...]}."""
+    # acceptable street ids for (nom_voie, city): a Paris street spans arrondissements
+    street_ids = collections.defaultdict(set)
+    postcodes = collections.defaultdict(set)
+    for dep, rs in rows.items():
+        for r in rs:
+            sid = street_id(r["id"])
+            street_ids[(r["nom_voie"], r["code_insee"])].add(sid)
+            if dep == "75":
+                street_ids[(r["nom_voie"], "Paris")].add(sid)
+            postcodes[dep].add(r["code_postal"])
+    postcodes = {k: sorted(v) for k, v in postcodes.items()}
+
+    rng = random.Random(seed)
+    out = collections.defaultdict(list)
+
+    def sample(dep, pred=None):
+        pool = rows[dep] if pred is None else [r for r in rows[dep] if pred(r)]
+        return rng.sample(pool, min(n, len(pool)))
+
+    def subs(dep):
+        return ["d05"] if dep == "05" else ["paris", "arr"]
+
+    for dep in ("05", "75"):
+        for r in sample(dep):  # a, b, g share their rows
+            for sub in subs(dep):
+                q = full(r, sub)
+                out[("a_clean", sub)].append((q, r["id"], ""))
+                out[("b_lower_noaccent", sub)].append((strip_accents(q).lower(), r["id"], ""))
+                pre = q[: max(1, round(len(q) * 0.6))].rstrip()
+                out[("g_prefix60", sub)].append((pre, r["id"], q))
+        for r in sample(dep):
+            for sub in subs(dep):
+                q = f"{r['nom_voie']} {number(r)} {city(r, sub)}"
+                out[("c_number_end", sub)].append((q, r["id"], ""))
+        for r in sample(dep, lambda r: abbreviate(r["nom_voie"]) != r["nom_voie"]):
+            v = abbreviate(r["nom_voie"])
+            for sub in subs(dep):
+                out[("d_abbrev", sub)].append((full(r, sub, voie=v), r["id"], r["nom_voie"]))
+        for r in sample(dep):
+            v, info = typo(r["nom_voie"], rng)
+            if v is None:
+                continue
+            for sub in subs(dep):
+                out[("e_typo", sub)].append((full(r, sub, voie=v), r["id"], info))
+        for r in sample(dep):
+            cp = rng.choice([p for p in postcodes[dep] if p != r["code_postal"]])
+            for sub in subs(dep):
+                out[("f_wrong_cp", sub)].append((full(r, sub, cp=cp), r["id"], r["code_postal"]))
+        for r in sample(dep):
+            for sub in subs(dep):
+                key = (r["nom_voie"], "Paris" if sub == "paris" else r["code_insee"])
+                q = f"{r['nom_voie']} {city(r, sub)}"
+                out[("h_street", sub)].append(
+                    (q, "|".join(sorted(street_ids[key])), street_id(r["id"])))
+        communes = sorted({(r["nom_commune"], r["code_insee"]) for r in rows[dep]})
+        for name, insee in communes:
+            out[("i_municipality", "d05" if dep == "05" else "arr")].append((name, insee, ""))
+            if dep == "05":
+                out[("i_municipality_lower", "d05")].append(
+                    (strip_accents(name).lower(), insee, ""))
+        if dep == "75":
+            out[("i_municipality", "paris")].append(("Paris", "75056", ""))
+
+    # added after the loop above so that a..i stay the same for a given seed
+    for dep in ("05", "75"):
+        for r in sample(dep, lambda r: r["rep"] != ""):
+            for sub in subs(dep):
+                out[("j_suffix", sub)].append((full(r, sub), r["id"], "rep=" + r["rep"]))
+        for r in rows[dep]:
+            if r["rep"] == "e" or r["rep"].isdigit():
+                for sub in subs(dep):
+                    out[("k_suffix_e_digit", sub)].append((full(r, sub), r["id"], "rep=" + r["rep"]))
+    return out
+
+
+def write(out, out_dir, max_per_file):
+    os.makedirs(out_dir, exist_ok=True)
+    for (cat, sub), items in sorted(out.items()):
+        seen = set()
+        path = os.path.join(out_dir, f"{cat}.{sub}.tsv")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
+                           escapechar="\\")
+            w.writerow(["q", "id", "info"])
+            for q, i, info in items:
+                if q in seen or len(seen) >= max_per_file:
+                    continue
+                seen.add(q)
+                w.writerow([q, i, info])
+        print(f"{path}: {len(seen)}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.path.join(REPO, "data", "ban"),
+                    help="folder holding adresses-05.csv.gz and adresses-75.csv.gz "
+                         "(default: data/ban of the repository)")
+    ap.add_argument("--out", default=os.path.join(REPO, "target", "quality", "queries"),
+                    help="output folder (default: target/quality/queries of the repository)")
+    ap.add_argument("--n", type=int, default=500,
+                    help="rows drawn per department and category (default 500)")
+    ap.add_argument("--max", type=int, default=500,
+                    help="at most this many queries per file (default 500)")
+    ap.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    args = ap.parse_args()
+    write(generate(load_rows(args.data), args.n, args.seed), args.out, args.max)
+
+
+if __name__ == "__main__":
+    main()
