@@ -167,7 +167,9 @@ impl Numbers {
             )));
         }
         let count = u64::from_le_bytes(mmap[8..16].try_into().unwrap_or_default()) as usize;
-        let expected = count.checked_mul(RECORD_LEN).and_then(|n| n.checked_add(HEADER_LEN));
+        let expected = count
+            .checked_mul(RECORD_LEN)
+            .and_then(|n| n.checked_add(HEADER_LEN));
         if expected != Some(len) {
             return Err(Error::Index(format!(
                 "{}: {count} records announced but the file holds {} bytes (half-written?)",

@@ -184,6 +184,10 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
         // "Paris 11" for "Paris 11e Arrondissement".
         return 0.9;
     }
+    if q == "1e" && candidate == "1er" {
+        // "1e" is not folded into "1er" (it is most often housenumber 1 with suffix "e").
+        return 0.9;
+    }
     if q_numeric || candidate.bytes().all(|b| b.is_ascii_digit()) || is_postcode(q) {
         return 0.0;
     }

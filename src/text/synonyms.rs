@@ -2,8 +2,11 @@
 //!
 //! Applied to every token at ingest and at query time, so "bd", "bld" and "boulevard" are the
 //! same word to the index. The table covers the abbreviations of the French postal standard
-//! (NF Z 10-011 street types) and the forms people type into forms; a token maps to at most one
-//! canonical token, so the mapping never changes the number of tokens.
+//! (NF Z 10-011 street types) and the forms people type into forms. A canonical form may be two
+//! words ("zi" → "zone industrielle"); the tokenizer splits it. Abbreviations that are also words
+//! of French place names are left out on purpose ("pres" is "près", not "président"; "chat",
+//! "cour", "ru" are words of real street names), and so is "1e", far more often housenumber 1
+//! with suffix "e" than "premier".
 
 /// The canonical form of a folded token (itself when it has no other form).
 pub fn canonical(token: &str) -> &str {
@@ -79,7 +82,7 @@ fn lookup(token: &str) -> Option<&'static str> {
         "egl" => "eglise",
         "mt" => "mont",
         // Ordinals: one spelling, "<n>e", with "1er" for the first.
-        "premier" | "premiere" | "1ere" | "1re" | "1e" | "1eme" | "1er" => "1er",
+        "premier" | "premiere" | "1ere" | "1re" | "1eme" | "1er" => "1er",
         "deuxieme" | "second" | "seconde" | "2eme" | "2e" | "2nd" | "2nde" | "ii" => "2e",
         "troisieme" | "3eme" | "3e" | "iii" => "3e",
         "quatrieme" | "4eme" | "4e" | "iv" => "4e",
@@ -130,7 +133,7 @@ mod tests {
 
     #[test]
     fn ordinals_have_one_form() {
-        for word in ["premier", "1ere", "1er", "1e"] {
+        for word in ["premier", "1ere", "1er"] {
             assert_eq!(canonical(word), "1er");
         }
         for word in ["deuxieme", "2eme", "2e", "ii"] {
