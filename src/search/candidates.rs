@@ -26,8 +26,8 @@ pub const FUZZY_2_MIN_LEN: usize = 9;
 /// fraction of the weight of the rarest possible word, so that a street found through a typo
 /// is not crowded out by the hundreds of streets that merely share the city's name.
 const PREFIX_WEIGHT: f32 = 0.5;
-const UNKNOWN_WORD_TYPO_WEIGHT: f32 = 0.7;
-const KNOWN_WORD_TYPO_WEIGHT: f32 = 0.25;
+/// Near spellings are looked for only for words the field does not hold.
+const TYPO_WEIGHT: f32 = 0.7;
 
 /// A word is common when more documents than this share it, or this share of all documents:
 /// such words ("rue", "de", "paris") rank candidates but do not bring them in on their own,
@@ -110,12 +110,7 @@ fn word_clause(
             TermQuery::new(term.clone(), IndexRecordOption::WithFreqs),
             boost * field_boost,
         ));
-        let typo_weight = if doc_freq > 0 {
-            KNOWN_WORD_TYPO_WEIGHT
-        } else {
-            UNKNOWN_WORD_TYPO_WEIGHT
-        };
-        let typo_boost = typo_weight * rarest * boost * field_boost;
+        let typo_boost = TYPO_WEIGHT * rarest * boost * field_boost;
         if token.is_prefix {
             // Completions of the word being typed, as typed and as expanded.
             for prefix in dedup([token.typed.as_str(), token.text.as_str()]) {
@@ -126,7 +121,9 @@ fn word_clause(
                     prefix_boost,
                 ));
             }
-            if len > FUZZY_1_MIN_LEN {
+            // Near spellings only when nothing starts as typed: walking the term dictionary
+            // with a typo automaton is the dearest part of a query.
+            if len > FUZZY_1_MIN_LEN && !has_completion(searcher, field, &token.text) {
                 alternatives.push(boosted(
                     FuzzyTermQuery::new_prefix(term, 1, true),
                     typo_boost * 0.5,
@@ -145,7 +142,7 @@ fn word_clause(
                 TermQuery::new(term, IndexRecordOption::WithFreqs),
                 0.9 * boost * field_boost,
             ));
-        } else if len >= FUZZY_1_MIN_LEN && !numeric {
+        } else if len >= FUZZY_1_MIN_LEN && !numeric && doc_freq == 0 {
             let distance = if len >= FUZZY_2_MIN_LEN { 2 } else { 1 };
             alternatives.push(boosted(
                 FuzzyTermQuery::new(term, distance, true),
@@ -223,6 +220,23 @@ fn dedup(items: [&str; 2]) -> Vec<&str> {
     } else {
         items.to_vec()
     }
+}
+
+/// Whether some indexed word of `field` starts with `prefix`.
+fn has_completion(searcher: &Searcher, field: Field, prefix: &str) -> bool {
+    let mut upper = prefix.as_bytes().to_vec();
+    upper.push(0xff);
+    searcher.segment_readers().iter().any(|segment| {
+        segment.inverted_index(field).ok().is_some_and(|index| {
+            index
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .lt(&upper)
+                .into_stream()
+                .is_ok_and(|mut stream| stream.advance())
+        })
+    })
 }
 
 fn doc_freq(searcher: &Searcher, term: &Term) -> u64 {
