@@ -150,7 +150,10 @@ fn an_incompatible_or_half_written_index_is_refused_with_advice() {
     let manifest = std::fs::read_to_string(&manifest_path).unwrap();
     std::fs::write(
         &manifest_path,
-        manifest.replace("\"version\": 1", "\"version\": 999"),
+        manifest.replace(
+            &format!("\"version\": {}", adresse::index::layout::FORMAT_VERSION),
+            "\"version\": 999",
+        ),
     )
     .unwrap();
     let message = Geocoder::open(&index).err().unwrap().to_string();

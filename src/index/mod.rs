@@ -115,6 +115,13 @@ impl Index {
 }
 
 fn check_consistency(table: &PlaceTable, numbers: &Numbers) -> Result<()> {
+    if table.texts.len() != table.places.len() {
+        return Err(Error::Index(format!(
+            "the place table holds {} places but {} search texts; the index is damaged, re-run `adresse ingest`",
+            table.places.len(),
+            table.texts.len()
+        )));
+    }
     for place in &table.places {
         let end = place.housenumbers_start as u64 + place.housenumbers_len as u64;
         if end > numbers.len() as u64 {

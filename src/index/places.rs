@@ -1,8 +1,8 @@
 //! The place table (`places.bin`): every street, locality and municipality with what results
-//! show (names, codes, position, importance), addressed by the `ord` fast field of its tantivy
-//! document; plus the suffix table and the rare housenumber ids that cannot be derived.
+//! show (names, codes, position, importance) and its normalised search text, addressed by the
+//! `ord` fast field of its tantivy document; plus the suffix table and the rare housenumber ids that cannot be derived.
 //!
-//! Layout: the magic `ADRPLC01`, then the [`PlaceTable`] encoded with postcard.
+//! Layout: the magic `ADRPLC02`, then the [`PlaceTable`] encoded with postcard.
 
 use std::path::Path;
 
@@ -13,11 +13,23 @@ use crate::model::{HouseNumberRecord, Place, Position};
 
 use super::numbers::NumberRecord;
 
-const MAGIC: &[u8; 8] = b"ADRPLC01";
+const MAGIC: &[u8; 8] = b"ADRPLC02";
+
+/// The normalised words of a place, as indexed: kept beside the place so that rescoring reads
+/// them instead of normalising names again for every candidate of every query.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchText {
+    /// Words of the name, space-separated.
+    pub name: String,
+    /// Words of where the place is (city, district, former commune, lieux-dits, postcodes).
+    pub place: String,
+}
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PlaceTable {
     pub places: Vec<Place>,
+    /// Search text of each place, by the same position.
+    pub texts: Vec<SearchText>,
     /// Housenumber suffixes as BAN writes them; index 0 is the empty suffix.
     pub suffixes: Vec<String>,
     /// (housenumber position, id) for the housenumbers whose id is not

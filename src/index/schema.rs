@@ -100,15 +100,24 @@ pub fn place_text(place: &crate::model::Place) -> String {
     text
 }
 
+/// The words a place is searched by.
+pub fn search_text(place: &crate::model::Place) -> super::places::SearchText {
+    super::places::SearchText {
+        name: crate::text::normalize(&place.name),
+        place: place_text(place),
+    }
+}
+
 /// The tantivy document of the place at position `ord` of the place table.
 pub fn document(
     fields: &Fields,
     place: &crate::model::Place,
+    text: &super::places::SearchText,
     ord: u32,
 ) -> tantivy::TantivyDocument {
     let mut doc = tantivy::TantivyDocument::default();
-    doc.add_text(fields.name, crate::text::normalize(&place.name));
-    doc.add_text(fields.place, place_text(place));
+    doc.add_text(fields.name, &text.name);
+    doc.add_text(fields.place, &text.place);
     doc.add_text(fields.kind, place.kind.as_str());
     for code in &place.citycodes {
         doc.add_text(fields.citycode, code);

@@ -68,8 +68,10 @@ impl GenerationWriter {
             Kind::Street | Kind::Housenumber => self.counts.streets += 1,
         }
         let ord = self.table.places.len() as u32;
+        let text = schema::search_text(&place);
         self.tantivy
-            .add_document(schema::document(&self.fields, &place, ord))?;
+            .add_document(schema::document(&self.fields, &place, &text, ord))?;
+        self.table.texts.push(text);
         self.table.places.push(place);
         Ok(())
     }

@@ -65,10 +65,12 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
     let mut hits = Vec::with_capacity(ords.len());
     for ord in ords {
-        let Some(place) = index.place(ord) else {
+        let (Some(place), Some(text)) = (index.place(ord), index.table.texts.get(ord as usize))
+        else {
             continue;
         };
-        let scored = score::score_place(&query, place, |hn| index.find_housenumber(place, hn));
+        let scored =
+            score::score_place(&query, place, text, |hn| index.find_housenumber(place, hn));
         let housenumber = scored.housenumber.filter(|_| wants(Kind::Housenumber));
         let kind = if housenumber.is_some() {
             Kind::Housenumber

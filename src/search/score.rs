@@ -8,9 +8,9 @@
 //! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok.
 
 use crate::index::numbers::NumberRecord;
-use crate::index::schema::place_text;
+use crate::index::places::SearchText;
 use crate::model::{Kind, Place};
-use crate::text::{self, is_stopword};
+use crate::text::is_stopword;
 
 use super::candidates::{FUZZY_1_MIN_LEN, FUZZY_2_MIN_LEN};
 use super::query::{is_postcode, ParsedQuery};
@@ -40,13 +40,11 @@ pub struct Scored {
 pub fn score_place(
     query: &ParsedQuery,
     place: &Place,
+    text: &SearchText,
     find_housenumber: impl Fn(&crate::text::housenumber::HouseNumber) -> Option<(u32, NumberRecord)>,
 ) -> Scored {
-    let name_tokens = text::tokens(&place.name);
-    let mut place_tokens = text::tokens(&place_text(place));
-    if place.kind == Kind::Municipality {
-        place_tokens.extend(text::tokens(&place.city));
-    }
+    let name_tokens: Vec<&str> = text.name.split(' ').filter(|t| !t.is_empty()).collect();
+    let place_tokens: Vec<&str> = text.place.split(' ').filter(|t| !t.is_empty()).collect();
 
     // A number of the query that the street's name holds ("rue du 8 mai 1945") is a word of the
     // name first; another number may still be the housenumber.
@@ -142,7 +140,7 @@ fn token_weight(token: &str) -> f64 {
 /// The best acceptable match of a query token among `candidates`: (index, quality in 0..1).
 fn best_match(
     token: &super::query::QueryToken,
-    candidates: &[String],
+    candidates: &[&str],
     available: impl Fn(usize) -> bool,
 ) -> Option<(usize, f64)> {
     let mut best: Option<(usize, f64)> = None;
