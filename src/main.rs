@@ -30,9 +30,10 @@ enum Command {
         /// Index directory (a new generation is written, then swapped in atomically).
         #[arg(long, env = "ADRESSE_INDEX")]
         index: PathBuf,
-        /// Folder holding communes.json.gz, departements.json.gz, regions.json.gz, communes-geo.json.gz.
-        #[arg(long = "ref", env = "ADRESSE_REF", default_value = "data/ref")]
-        reference: PathBuf,
+        /// Folder holding communes.json.gz, departements.json.gz, regions.json.gz and
+        /// communes-geo.json.gz; by default, the copy built into this program.
+        #[arg(long = "ref", env = "ADRESSE_REF")]
+        reference: Option<PathBuf>,
         /// BAN CSV files, or folders of them.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
@@ -54,7 +55,7 @@ fn main() -> ExitCode {
             index,
             reference,
             inputs,
-        }) => run_ingest(&inputs, &reference, &index).map(|_| ()),
+        }) => run_ingest(&inputs, reference.as_deref(), &index).map(|_| ()),
         Some(Command::Serve { index, addr }) => run_serve(&index, addr),
         None => run_default(),
     };
@@ -81,7 +82,11 @@ fn init_tracing() {
     }
 }
 
-fn run_ingest(inputs: &[PathBuf], reference: &Path, index: &Path) -> anyhow::Result<IngestReport> {
+fn run_ingest(
+    inputs: &[PathBuf],
+    reference: Option<&Path>,
+    index: &Path,
+) -> anyhow::Result<IngestReport> {
     let started = Instant::now();
     let files = ingest::source_files(inputs)?;
     let report = ingest::ingest(&files, reference, index, |step| eprintln!("  {step}"))?;
@@ -138,7 +143,7 @@ fn run_default() -> anyhow::Result<()> {
             data.join("ban").display(),
             index.display()
         );
-        run_ingest(&files, &data.join("ref"), &index)?;
+        run_ingest(&files, Some(&data.join("ref")), &index)?;
     }
     run_serve(&index, SocketAddr::from(([127, 0, 0, 1], 7878)))
 }

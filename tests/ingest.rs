@@ -57,7 +57,7 @@ fn bad_rows_are_skipped_and_reported_with_their_line() {
         ],
     );
     let index = dir.join("index");
-    let report = ingest(&[csv], &data_dir().join("ref"), &index, |_| {}).unwrap();
+    let report = ingest(&[csv], Some(&data_dir().join("ref")), &index, |_| {}).unwrap();
     assert_eq!(report.manifest.rows_read, 7);
     assert_eq!(report.manifest.rows_rejected, 6);
     assert_eq!(report.manifest.housenumbers, 1);
@@ -97,7 +97,13 @@ fn a_file_that_is_not_a_ban_export_fails_naming_the_expected_columns() {
     let dir = temp_dir("ingest-bad-header");
     let path = dir.join("other.csv");
     std::fs::write(&path, "name,lon,lat\nfoo,1,2\n").unwrap();
-    let err = ingest(&[path], &data_dir().join("ref"), &dir.join("index"), |_| {}).unwrap_err();
+    let err = ingest(
+        &[path],
+        Some(&data_dir().join("ref")),
+        &dir.join("index"),
+        |_| {},
+    )
+    .unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, Error::Input(_)));
     assert!(
@@ -113,13 +119,13 @@ fn a_truncated_gzip_fails_and_the_served_index_stays_in_place() {
     let dir = temp_dir("ingest-truncated");
     let index = dir.join("index");
     let good = write_csv(&dir, "adresses-05.csv", &[GOOD.to_string()]);
-    ingest(&[good], &data_dir().join("ref"), &index, |_| {}).unwrap();
+    ingest(&[good], Some(&data_dir().join("ref")), &index, |_| {}).unwrap();
     let before = std::fs::read_link(index.join("current")).unwrap();
 
     let real = std::fs::read(data_dir().join("ban/adresses-05.csv.gz")).unwrap();
     let truncated = dir.join("adresses-05-truncated.csv.gz");
     std::fs::write(&truncated, &real[..real.len() / 2]).unwrap();
-    let err = ingest(&[truncated], &data_dir().join("ref"), &index, |_| {}).unwrap_err();
+    let err = ingest(&[truncated], Some(&data_dir().join("ref")), &index, |_| {}).unwrap_err();
     assert!(
         err.to_string().contains("adresses-05-truncated.csv.gz"),
         "{err}"
@@ -144,7 +150,7 @@ fn an_incompatible_or_half_written_index_is_refused_with_advice() {
     let dir = temp_dir("ingest-refuse");
     let index = dir.join("index");
     let good = write_csv(&dir, "adresses-05.csv", &[GOOD.to_string()]);
-    let report = ingest(&[good], &data_dir().join("ref"), &index, |_| {}).unwrap();
+    let report = ingest(&[good], Some(&data_dir().join("ref")), &index, |_| {}).unwrap();
     let manifest_path = report.generation.join("manifest.json");
 
     let manifest = std::fs::read_to_string(&manifest_path).unwrap();
@@ -180,7 +186,13 @@ fn an_incompatible_or_half_written_index_is_refused_with_advice() {
 fn the_real_files_ingest_without_a_rejected_row() {
     let dir = temp_dir("ingest-real");
     let files = adresse::ingest::source_files(&[data_dir().join("ban")]).unwrap();
-    let report = ingest(&files, &data_dir().join("ref"), &dir.join("index"), |_| {}).unwrap();
+    let report = ingest(
+        &files,
+        Some(&data_dir().join("ref")),
+        &dir.join("index"),
+        |_| {},
+    )
+    .unwrap();
     let m = &report.manifest;
     assert_eq!(
         (m.rows_read, m.rows_rejected, m.housenumbers),
@@ -189,4 +201,28 @@ fn the_real_files_ingest_without_a_rejected_row() {
     // 161 communes of Hautes-Alpes, 20 arrondissements and Paris itself.
     assert_eq!(m.municipalities, 182);
     assert!(m.streets > 16_000 && m.localities > 2_000, "{m:?}");
+}
+
+#[test]
+fn ingest_works_with_the_built_in_reference_data() {
+    let dir = temp_dir("ingest-builtin-ref");
+    let good = write_csv(&dir, "adresses-05.csv", &[GOOD.to_string()]);
+    let report = ingest(&[good], None, &dir.join("index"), |_| {}).unwrap();
+    assert_eq!(report.manifest.housenumbers, 1);
+    let geocoder = Geocoder::open(&dir.join("index")).unwrap();
+    let hit = geocoder
+        .search(&SearchRequest {
+            q: "gap".into(),
+            limit: 1,
+            autocomplete: false,
+            near: None,
+            filters: Filters::default(),
+        })
+        .unwrap();
+    let place = geocoder.index().place(hit[0].place).unwrap();
+    assert_eq!(place.population, Some(41_293));
+    assert_eq!(
+        place.context,
+        "05, Hautes-Alpes, Provence-Alpes-Côte d'Azur"
+    );
 }

@@ -72,14 +72,18 @@ pub fn source_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 /// Builds a new generation of the index in `index_root` from `files`, with commune data from
-/// `reference_dir`. On any error the served generation is left untouched.
+/// `reference_dir` (the built-in copy when `None`). On any error the served generation is left
+/// untouched.
 pub fn ingest(
     files: &[PathBuf],
-    reference_dir: &Path,
+    reference_dir: Option<&Path>,
     index_root: &Path,
     mut progress: impl FnMut(&str),
 ) -> Result<IngestReport> {
-    let reference = Reference::load(reference_dir)?;
+    let reference = match reference_dir {
+        Some(dir) => Reference::load(dir)?,
+        None => Reference::embedded()?,
+    };
     let partial = PartialGeneration::create(index_root)?;
     let result = build(files, &reference, &partial.dir, &mut progress);
     let (manifest, rejected) = match result {

@@ -3,8 +3,6 @@
 //! and commune centres. Read once per ingest.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use flate2::read::GzDecoder;
@@ -57,23 +55,64 @@ pub struct Reference {
 impl Reference {
     /// Loads the four files of `dir` (gzipped JSON, as shipped in `data/ref/`).
     pub fn load(dir: &Path) -> Result<Reference> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path)
+                .map(|bytes| (path.display().to_string(), bytes))
+                .map_err(|e| Error::io(&path, e))
+        };
+        Reference::from_files([
+            read("communes.json.gz")?,
+            read("departements.json.gz")?,
+            read("regions.json.gz")?,
+            read("communes-geo.json.gz")?,
+        ])
+    }
+
+    /// The reference data built into the binary (the files of `data/ref/` at build time), so
+    /// that an ingest needs nothing but BAN files.
+    pub fn embedded() -> Result<Reference> {
+        let file = |name: &str, bytes: &[u8]| (format!("(built-in) {name}"), bytes.to_vec());
+        Reference::from_files([
+            file(
+                "communes.json.gz",
+                include_bytes!("../../data/ref/communes.json.gz"),
+            ),
+            file(
+                "departements.json.gz",
+                include_bytes!("../../data/ref/departements.json.gz"),
+            ),
+            file(
+                "regions.json.gz",
+                include_bytes!("../../data/ref/regions.json.gz"),
+            ),
+            file(
+                "communes-geo.json.gz",
+                include_bytes!("../../data/ref/communes-geo.json.gz"),
+            ),
+        ])
+    }
+
+    /// Builds the tables from (name, gzipped JSON) of communes, départements, régions and
+    /// commune centres, in that order.
+    fn from_files(files: [(String, Vec<u8>); 4]) -> Result<Reference> {
+        let [communes, departements, regions, geo] = files;
         let mut reference = Reference::default();
-        let communes: Vec<Commune> = read_json(&dir.join("communes.json.gz"))?;
-        for commune in communes {
+        for commune in parse_json::<Vec<Commune>>(&communes)? {
             let table = match commune.kind.as_str() {
                 "commune-actuelle" | "arrondissement-municipal" => &mut reference.communes,
                 _ => &mut reference.former,
             };
             table.insert(commune.code.clone(), commune);
         }
-        let departements: Vec<Area> = read_json(&dir.join("departements.json.gz"))?;
+        let departements: Vec<Area> = parse_json(&departements)?;
         reference.departements = departements
             .into_iter()
             .map(|d| (d.code.clone(), d))
             .collect();
-        let regions: Vec<Area> = read_json(&dir.join("regions.json.gz"))?;
+        let regions: Vec<Area> = parse_json(&regions)?;
         reference.regions = regions.into_iter().map(|r| (r.code, r.nom)).collect();
-        reference.geo = read_json(&dir.join("communes-geo.json.gz"))?;
+        reference.geo = parse_json(&geo)?;
         Ok(reference)
     }
 
@@ -116,10 +155,9 @@ pub fn departement_code(citycode: &str) -> &str {
     citycode.get(..n).unwrap_or(citycode)
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_reader(BufReader::new(GzDecoder::new(file)))
-        .map_err(|e| Error::Input(format!("{}: not valid reference JSON: {e}", path.display())))
+fn parse_json<T: serde::de::DeserializeOwned>((name, bytes): &(String, Vec<u8>)) -> Result<T> {
+    serde_json::from_reader(GzDecoder::new(bytes.as_slice()))
+        .map_err(|e| Error::Input(format!("{name}: not valid reference JSON: {e}")))
 }
 
 #[cfg(test)]
@@ -131,6 +169,16 @@ mod tests {
         assert_eq!(departement_code("05061"), "05");
         assert_eq!(departement_code("2A004"), "2A");
         assert_eq!(departement_code("97411"), "974");
+    }
+
+    #[test]
+    fn the_built_in_reference_is_the_shipped_one() {
+        let embedded = Reference::embedded().unwrap();
+        assert_eq!(
+            embedded.context("05061"),
+            "05, Hautes-Alpes, Provence-Alpes-Côte d'Azur"
+        );
+        assert!(embedded.geo("75056").is_some());
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub fn geocoder() -> &'static Geocoder {
     GEOCODER.get_or_init(|| {
         let root = temp_dir("fixture-index");
         let files = adresse::ingest::source_files(&[data_dir().join("ban")]).unwrap();
-        adresse::ingest::ingest(&files, &data_dir().join("ref"), &root, |_| {}).unwrap();
+        adresse::ingest::ingest(&files, Some(&data_dir().join("ref")), &root, |_| {}).unwrap();
         Geocoder::open(&root).unwrap()
     })
 }
