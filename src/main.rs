@@ -125,7 +125,7 @@ fn run_serve(index: &Path, addr: SocketAddr) -> anyhow::Result<()> {
     runtime.block_on(async {
         let listener_addr = addr;
         eprintln!("serving on http://{listener_addr}/");
-        eprintln!("try: curl 'http://{listener_addr}/search/?q=8+bd+du+port+paris'");
+        eprintln!("try: curl 'http://{listener_addr}/search/?q=8+rue+de+rivoli+paris'");
         eprintln!("     curl 'http://{listener_addr}/reverse/?lon=6.0794&lat=44.5594'");
         adresse::server::serve(geocoder, addr).await
     })?;
