@@ -5,9 +5,8 @@ pub mod candidates;
 pub mod query;
 pub mod score;
 
-use std::cmp::Ordering;
-
 use crate::error::Result;
+use crate::index::numbers::NumberRecord;
 use crate::index::spatial::haversine_m;
 use crate::index::Index;
 use crate::model::{HouseNumberRecord, Kind};
@@ -63,7 +62,9 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
     )?;
     let kinds = &request.filters.kinds;
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
-    let mut hits = Vec::with_capacity(ords.len());
+    // Scored readings; a housenumber's full record (its id, a formatted string) is only built
+    // for the few that are returned.
+    let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>)> = Vec::with_capacity(ords.len());
     for ord in ords {
         let (Some(place), Some(text)) = (index.place(ord), index.table.texts.get(ord as usize))
         else {
@@ -91,43 +92,63 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
             place.importance,
             distance_m.map(score::proximity),
         );
-        hits.push(Hit {
+        let hit = Hit {
             kind,
             place: ord,
-            housenumber: housenumber.map(|(i, r)| index.table.housenumber(place, i, &r)),
+            housenumber: None,
             score,
             distance_m,
-        });
+        };
+        scored_hits.push((hit, housenumber));
     }
-    sort_hits(index, &mut hits);
-    hits.truncate(request.limit);
-    Ok(hits)
+    let id_of = |(hit, housenumber): &(Hit, Option<(u32, NumberRecord)>)| -> String {
+        let place = index.place(hit.place);
+        match (place, housenumber) {
+            (Some(place), Some((i, r))) => index.table.housenumber_id(place, *i, r),
+            (Some(place), None) => place.id.clone(),
+            _ => String::new(),
+        }
+    };
+    let importance_of = |(hit, _): &(Hit, Option<(u32, NumberRecord)>)| {
+        index.place(hit.place).map_or(0.0, |p| p.importance)
+    };
+    scored_hits.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then_with(|| importance_of(b).total_cmp(&importance_of(a)))
+            .then_with(|| id_of(a).cmp(&id_of(b)))
+    });
+    scored_hits.truncate(request.limit);
+    Ok(scored_hits
+        .into_iter()
+        .map(|(mut hit, housenumber)| {
+            if let (Some(place), Some((i, r))) = (index.place(hit.place), housenumber) {
+                hit.housenumber = Some(index.table.housenumber(place, i, &r));
+            }
+            hit
+        })
+        .collect())
 }
 
 /// Best score first; ties broken by importance, then id, so that answers never change between
 /// runs or builds.
 pub fn sort_hits(index: &Index, hits: &mut [Hit]) {
-    let key = |h: &Hit| {
+    fn key<'a>(index: &'a Index, h: &'a Hit) -> (f64, &'a str) {
         let place = index.place(h.place);
         let importance = place.map_or(0.0, |p| p.importance);
         let id = h
             .housenumber
             .as_ref()
-            .map(|n| n.id.clone())
-            .or_else(|| place.map(|p| p.id.clone()))
+            .map(|n| n.id.as_str())
+            .or_else(|| place.map(|p| p.id.as_str()))
             .unwrap_or_default();
         (importance, id)
-    };
+    }
     hits.sort_by(|a, b| {
+        let ((ia, ida), (ib, idb)) = (key(index, a), key(index, b));
         b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(Ordering::Equal)
-            .then_with(|| {
-                let (ia, ida) = key(a);
-                let (ib, idb) = key(b);
-                ib.partial_cmp(&ia)
-                    .unwrap_or(Ordering::Equal)
-                    .then_with(|| ida.cmp(&idb))
-            })
+            .total_cmp(&a.score)
+            .then_with(|| ib.total_cmp(&ia))
+            .then_with(|| ida.cmp(idb))
     });
 }
