@@ -1,4 +1,4 @@
-//! Candidate retrieval: a tantivy query built from the parsed query, giving a few dozen places
+//! Candidate retrieval: a tantivy query built from the parsed query, giving the hundred or so places
 //! that share words with it, ranked by BM25 tweaked by importance (and proximity when a
 //! location is given). The real ranking happens afterwards, in `score`.
 
