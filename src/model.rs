@@ -68,7 +68,8 @@ pub struct Place {
     pub position: Position,
     pub importance: f64,
     pub population: Option<u64>,
-    /// Lieux-dits (`nom_ld`) the street's numbers belong to: searchable, not shown.
+    /// Other names the place is searched by but that results do not show: the lieux-dits
+    /// (`nom_ld`) of a street's numbers; the département of a municipality ("Gap Hautes-Alpes").
     pub localities: Vec<String>,
     /// First housenumber of this place in the housenumber store, and how many there are.
     pub housenumbers_start: u32,
