@@ -320,3 +320,17 @@ async fn suffixes_in_every_spelling_find_the_same_housenumber() {
         assert_ne!(first(&format!("{n} {street}")).await["id"], row.id.as_str());
     }
 }
+
+#[tokio::test]
+async fn former_communes_are_shown_searchable_and_filterable() {
+    // Ristolas (05120) merged into Abriès-Ristolas (05001).
+    let p = first("1 Traverse du Pont Ristolas").await;
+    assert_eq!(p["id"], "05001_6lxlk9_00001", "{}", p["label"]);
+    assert_eq!(p["city"], "Abriès-Ristolas");
+    assert_eq!(p["citycode"], "05001");
+    assert_eq!(p["oldcity"], "Ristolas");
+    assert_eq!(p["oldcitycode"], "05120");
+    let (_, body) = get("/search/?q=traverse+du+pont&citycode=05120").await;
+    assert_eq!(props(&body)[0]["street"], "Traverse du Pont");
+    assert!(props(&body).iter().all(|p| p["oldcitycode"] == "05120"));
+}
