@@ -334,3 +334,17 @@ async fn former_communes_are_shown_searchable_and_filterable() {
     assert_eq!(props(&body)[0]["street"], "Traverse du Pont");
     assert!(props(&body).iter().all(|p| p["oldcitycode"] == "05120"));
 }
+
+#[tokio::test]
+async fn lieux_dits_are_localities() {
+    // "La Garcine" is the nom_ld of numbers of Montée du Serre Lara, Abriès-Ristolas.
+    let p = first("La Garcine Abriès-Ristolas").await;
+    assert_eq!(p["type"], "locality", "{}", p["label"]);
+    assert_eq!(p["locality"], "La Garcine");
+    assert_eq!(p["citycode"], "05001");
+    let (_, body) = get("/search/?q=garcine&type=locality").await;
+    assert!(props(&body).iter().all(|p| p["type"] == "locality"));
+    // Its addresses are found with the lieu-dit in the query too.
+    let p = first("1 Montée du Serre Lara La Garcine 05460 Abriès-Ristolas").await;
+    assert_eq!(p["id"], "05001_fuxrfi_00001");
+}
