@@ -78,13 +78,6 @@ impl Index {
         self.table.places.get(ord as usize)
     }
 
-    /// The stored housenumbers of a place, with their store positions.
-    pub fn housenumbers(&self, place: &Place) -> impl Iterator<Item = (u32, NumberRecord)> + '_ {
-        let start = place.housenumbers_start;
-        (start..start + place.housenumbers_len)
-            .filter_map(|i| self.numbers.get(i as usize).map(|r| (i, r)))
-    }
-
     /// Finds a housenumber on a street: same number and same suffix key ("12 bis" finds the
     /// stored "12b" and "12bis"); a number without suffix finds only the plain number.
     pub fn find_housenumber(

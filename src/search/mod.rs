@@ -113,9 +113,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
         index.place(hit.place).map_or(0.0, |p| p.importance)
     };
     scored_hits.sort_by(|a, b| {
-        b.0.score
-            .total_cmp(&a.0.score)
-            .then_with(|| importance_of(b).total_cmp(&importance_of(a)))
+        rank_order((a.0.score, importance_of(a)), (b.0.score, importance_of(b)))
             .then_with(|| id_of(a).cmp(&id_of(b)))
     });
     scored_hits.truncate(request.limit);
@@ -146,9 +144,12 @@ pub fn sort_hits(index: &Index, hits: &mut [Hit]) {
     }
     hits.sort_by(|a, b| {
         let ((ia, ida), (ib, idb)) = (key(index, a), key(index, b));
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| ib.total_cmp(&ia))
-            .then_with(|| ida.cmp(idb))
+        rank_order((a.score, ia), (b.score, ib)).then_with(|| ida.cmp(idb))
     });
+}
+
+/// The order of results by (score, importance): best score first, then the more important.
+/// Callers break the ties left by id, so that answers never change between runs or builds.
+fn rank_order(a: (f64, f64), b: (f64, f64)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then_with(|| b.1.total_cmp(&a.1))
 }

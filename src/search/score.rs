@@ -91,7 +91,7 @@ pub fn score_place(
             }
             (_, Some((j, m))) => {
                 place_used[j] = true;
-                matched_postcode |= is_postcode(&place_tokens[j]);
+                matched_postcode |= is_postcode(place_tokens[j]);
                 matched += weight * m * PLACE_MATCH_FACTOR;
             }
             _ => {}
