@@ -5,11 +5,13 @@
 //! queries; [`server`] exposes both over HTTP with the api-adresse contract. French text
 //! handling lives in [`text`], shared by ingest and query.
 
+pub mod batch;
 pub mod error;
 pub mod geocoder;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod result_view;
 pub mod reverse;
 pub mod search;
 pub mod server;

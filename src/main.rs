@@ -8,8 +8,11 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod batch_command;
+
 use adresse::index::layout::{current_generation, SourceFile};
 use adresse::ingest::{self, IngestReport};
+use adresse::server::ServerConfig;
 use adresse::Geocoder;
 
 #[derive(Parser)]
@@ -44,7 +47,14 @@ enum Command {
         index: PathBuf,
         #[arg(long, env = "ADRESSE_ADDR", default_value = "127.0.0.1:7878")]
         addr: SocketAddr,
+        /// Largest batch CSV upload accepted, in bytes.
+        #[arg(long, env = "ADRESSE_MAX_UPLOAD_BYTES", default_value_t = adresse::server::DEFAULT_MAX_UPLOAD_BYTES)]
+        max_upload_bytes: u64,
     },
+    /// Geocode the addresses of a CSV file (forward), without a server, on all cores.
+    Geocode(batch_command::GeocodeArgs),
+    /// Find the nearest address to each point of a CSV file, without a server, on all cores.
+    ReverseGeocode(batch_command::BatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,7 +66,13 @@ fn main() -> ExitCode {
             reference,
             inputs,
         }) => run_ingest(&inputs, reference.as_deref(), &index).map(|_| ()),
-        Some(Command::Serve { index, addr }) => run_serve(&index, addr),
+        Some(Command::Serve {
+            index,
+            addr,
+            max_upload_bytes,
+        }) => run_serve(&index, addr, ServerConfig { max_upload_bytes }),
+        Some(Command::Geocode(args)) => batch_command::geocode(args),
+        Some(Command::ReverseGeocode(args)) => batch_command::reverse_geocode(args),
         None => run_default(),
     };
     match result {
@@ -115,7 +131,7 @@ fn run_ingest(
     Ok(report)
 }
 
-fn run_serve(index: &Path, addr: SocketAddr) -> anyhow::Result<()> {
+fn run_serve(index: &Path, addr: SocketAddr, config: ServerConfig) -> anyhow::Result<()> {
     let started = Instant::now();
     let geocoder = Geocoder::open(index)?;
     tracing::info!(index = %index.display(), load_ms = started.elapsed().as_millis() as u64, "index loaded");
@@ -127,7 +143,7 @@ fn run_serve(index: &Path, addr: SocketAddr) -> anyhow::Result<()> {
         eprintln!("serving on http://{listener_addr}/");
         eprintln!("try: curl 'http://{listener_addr}/search/?q=8+rue+de+rivoli+paris'");
         eprintln!("     curl 'http://{listener_addr}/reverse/?lon=6.0794&lat=44.5594'");
-        adresse::server::serve(geocoder, addr).await
+        adresse::server::serve(geocoder, addr, config).await
     })?;
     Ok(())
 }
@@ -145,7 +161,11 @@ fn run_default() -> anyhow::Result<()> {
         );
         run_ingest(&files, Some(&data.join("ref")), &index)?;
     }
-    run_serve(&index, SocketAddr::from(([127, 0, 0, 1], 7878)))
+    run_serve(
+        &index,
+        SocketAddr::from(([127, 0, 0, 1], 7878)),
+        ServerConfig::default(),
+    )
 }
 
 /// `data/` of the working directory, else of the source tree this binary was built from.

@@ -1,6 +1,7 @@
 //! The on-disk index and its in-memory view: tantivy documents for places, the place table, the
 //! housenumber store, and the R-trees built from them at open.
 
+pub mod doc_info;
 pub mod layout;
 pub mod numbers;
 pub mod places;
@@ -15,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::{Kind, Place};
 use crate::text::housenumber::{suffix_key, HouseNumber};
 
+pub use doc_info::DocInfo;
 pub use layout::Manifest;
 use numbers::{NumberRecord, Numbers};
 use places::PlaceTable;
@@ -31,6 +33,8 @@ pub struct Index {
     pub manifest: Manifest,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// Document → place and ranking facts, for candidate retrieval.
+    pub docs: DocInfo,
     pub table: PlaceTable,
     pub numbers: Numbers,
     /// Every housenumber point.
@@ -60,12 +64,14 @@ impl Index {
         let table = PlaceTable::read(&dir.join(PLACES_FILE))?;
         let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
         check_consistency(&table, &numbers)?;
+        let docs = DocInfo::read(&reader.searcher(), fields.ord, &table.places)?;
         let (housenumber_points, street_points, municipality_points) =
             build_trees(&table, &numbers);
         Ok(Index {
             manifest,
             reader,
             fields,
+            docs,
             table,
             numbers,
             housenumber_points,

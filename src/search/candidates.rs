@@ -10,6 +10,7 @@ use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
 use crate::error::Result;
 use crate::index::schema::Fields;
 use crate::index::spatial::haversine_m;
+use crate::index::DocInfo;
 use crate::model::Kind;
 use crate::text::is_stopword;
 
@@ -39,6 +40,7 @@ const COMMON_SHARE: f64 = 0.02;
 pub fn retrieve(
     searcher: &Searcher,
     fields: &Fields,
+    docs: &DocInfo,
     query: &ParsedQuery,
     filters: &Filters,
     near: Option<(f64, f64)>,
@@ -68,7 +70,7 @@ pub fn retrieve(
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(rare_words))];
         clauses.extend(common.iter().map(|(o, q)| (*o, q.box_clone())));
         clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-        let ords = top_places(searcher, fields, &BooleanQuery::new(clauses), near, limit)?;
+        let ords = top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)?;
         if ords.len() >= limit.min(MIN_CANDIDATES) {
             return Ok(ords);
         }
@@ -76,7 +78,7 @@ pub fn retrieve(
     let any_word = BooleanQuery::new(rare.into_iter().chain(common).collect());
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
     clauses.extend(filter);
-    top_places(searcher, fields, &BooleanQuery::new(clauses), near, limit)
+    top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)
 }
 
 /// Shortest start of a word being typed that may bring candidates in by itself.
@@ -163,29 +165,22 @@ fn word_clause(
 /// Runs the query; BM25 scaled by importance, and by proximity when a point is given.
 fn top_places(
     searcher: &Searcher,
-    fields: &Fields,
+    docs: &DocInfo,
     query: &dyn Query,
     near: Option<(f64, f64)>,
     limit: usize,
 ) -> Result<Vec<u32>> {
-    let importance_field = fields.importance;
-    let (lon_field, lat_field) = (fields.lon, fields.lat);
+    let docs_of = docs.clone();
     let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-        let fast = segment.fast_fields();
-        let importance = fast.f64(field_name(segment, importance_field)).ok();
-        let lon = fast.f64(field_name(segment, lon_field)).ok();
-        let lat = fast.f64(field_name(segment, lat_field)).ok();
+        let segment_docs = docs_of.segment(segment.segment_id());
         move |doc: DocId, score: Score| {
-            let imp = importance
-                .as_ref()
-                .and_then(|c| c.first(doc))
-                .unwrap_or(0.0);
-            let mut factor = 1.0 + imp;
-            if let (Some((qlon, qlat)), Some(lon), Some(lat)) = (near, &lon, &lat) {
-                if let (Some(plon), Some(plat)) = (lon.first(doc), lat.first(doc)) {
-                    let km = haversine_m(qlon, qlat, plon, plat) / 1000.0;
-                    factor *= 1.0 + 2.0 * (-(km / 50.0).powi(2)).exp();
-                }
+            let Some(facts) = segment_docs.as_ref().and_then(|d| d.facts(doc)) else {
+                return score;
+            };
+            let mut factor = 1.0 + facts.importance as f64;
+            if let Some((qlon, qlat)) = near {
+                let km = haversine_m(qlon, qlat, facts.lon as f64, facts.lat as f64) / 1000.0;
+                factor *= 1.0 + 2.0 * (-(km / 50.0).powi(2)).exp();
             }
             score * factor as f32
         }
@@ -194,17 +189,14 @@ fn top_places(
     let mut ords = Vec::with_capacity(top.len());
     for (_, address) in top {
         let segment = searcher.segment_reader(address.segment_ord);
-        if let Ok(column) = segment.fast_fields().u64(field_name(segment, fields.ord)) {
-            if let Some(ord) = column.first(address.doc_id) {
-                ords.push(ord as u32);
-            }
+        let ord = docs
+            .segment(segment.segment_id())
+            .and_then(|d| d.ord(address.doc_id));
+        if let Some(ord) = ord {
+            ords.push(ord);
         }
     }
     Ok(ords)
-}
-
-fn field_name(segment: &SegmentReader, field: Field) -> &str {
-    segment.schema().get_field_name(field)
 }
 
 fn boosted(query: impl Query + 'static, boost: f32) -> (Occur, Box<dyn Query>) {

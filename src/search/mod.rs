@@ -55,6 +55,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
     let ords = candidates::retrieve(
         &searcher,
         &index.fields,
+        &index.docs,
         &query,
         &request.filters,
         request.near,

@@ -10,6 +10,7 @@
 use crate::index::numbers::NumberRecord;
 use crate::index::places::SearchText;
 use crate::model::{Kind, Place};
+use crate::text::distance::osa_within;
 use crate::text::is_stopword;
 
 use super::candidates::{FUZZY_1_MIN_LEN, FUZZY_2_MIN_LEN};
@@ -202,18 +203,15 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
     }
     let compared = if token.is_prefix && candidate.len() > q.len() {
         // A typo in a word still being typed: compare with the candidate's start.
-        &candidate[..q.len().min(candidate.len())]
+        candidate.get(..q.len()).unwrap_or(candidate)
     } else {
         candidate
     };
-    if compared.len().abs_diff(q.len()) > allowed {
-        return 0.0;
-    }
-    // Optimal string alignment: edits and swaps of adjacent letters, without allocation.
-    match strsim::osa_distance(q, compared) {
-        0 => 0.9,
-        1 if allowed >= 1 => 0.8,
-        2 if allowed >= 2 => 0.6,
+    // Optimal string alignment: edits and swaps of adjacent letters.
+    match osa_within(q, compared, allowed) {
+        Some(0) => 0.9,
+        Some(1) => 0.8,
+        Some(2) => 0.6,
         _ => 0.0,
     }
 }

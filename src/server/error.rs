@@ -14,6 +14,8 @@ pub enum ApiError {
     },
     /// 413: the query is too long.
     TooLong(String),
+    /// 413: the uploaded file is larger than the server accepts.
+    UploadTooLarge(String),
     NotFound(String),
     MethodNotAllowed,
     Internal(String),
@@ -50,6 +52,11 @@ impl IntoResponse for ApiError {
             ApiError::TooLong(description) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Query too long",
+                description.as_str(),
+            ),
+            ApiError::UploadTooLarge(description) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "File too large",
                 description.as_str(),
             ),
             ApiError::NotFound(description) => {

@@ -1,6 +1,7 @@
 //! HTTP: the api-adresse contract over the [`Geocoder`]. Handlers only translate HTTP (parse
 //! parameters, call the geocoder off the async runtime, write JSON); the logic is elsewhere.
 
+mod batch;
 mod error;
 mod params;
 mod response;
@@ -8,10 +9,10 @@ mod response;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{DefaultBodyLimit, FromRef, RawQuery, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
@@ -24,36 +25,89 @@ pub use error::ApiError;
 use params::RawParams;
 use response::Echo;
 
-/// Longest time a request may take before the server gives up on it.
+/// Longest time a search or reverse request may take before the server gives up on it (batch
+/// uploads are exempt: they last as long as the file).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The application, ready to serve or to test in-process.
+/// Default largest batch upload: 4 GiB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 << 30;
+
+/// What an operator may tune.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest accepted batch upload, in bytes (413 above).
+    pub max_upload_bytes: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+        }
+    }
+}
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub geocoder: Geocoder,
+    pub config: std::sync::Arc<ServerConfig>,
+}
+
+impl FromRef<AppState> for Geocoder {
+    fn from_ref(state: &AppState) -> Geocoder {
+        state.geocoder.clone()
+    }
+}
+
+/// The application with the default configuration, ready to serve or to test in-process.
 pub fn app(geocoder: Geocoder) -> Router {
+    app_with(geocoder, ServerConfig::default())
+}
+
+pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers(Any);
-    Router::new()
+    let body_limit = usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX);
+    let state = AppState {
+        geocoder,
+        config: std::sync::Arc::new(config),
+    };
+    let lookups = Router::new()
         .route("/search", get(search))
         .route("/search/", get(search))
         .route("/reverse", get(reverse))
         .route("/reverse/", get(reverse))
         .route("/health", get(health))
         .route("/health/", get(health))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(geocoder)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
-        ))
+        ));
+    let batches = Router::new()
+        .route("/search/csv", post(batch::search_csv))
+        .route("/search/csv/", post(batch::search_csv))
+        .route("/reverse/csv", post(batch::reverse_csv))
+        .route("/reverse/csv/", post(batch::reverse_csv))
+        .layer(DefaultBodyLimit::max(body_limit));
+    lookups
+        .merge(batches)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
         .layer(cors)
 }
 
 /// Serves until Ctrl-C or SIGTERM, letting requests in flight finish.
-pub async fn serve(geocoder: Geocoder, addr: SocketAddr) -> std::io::Result<()> {
+pub async fn serve(
+    geocoder: Geocoder,
+    addr: SocketAddr,
+    config: ServerConfig,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app(geocoder))
+    axum::serve(listener, app_with(geocoder, config))
         .with_graceful_shutdown(shutdown_signal())
         .await
 }
@@ -167,7 +221,7 @@ async fn health(State(geocoder): State<Geocoder>) -> Response {
 
 async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(format!(
-        "No resource at {}. See /search/, /reverse/ and /health.",
+        "No resource at {}. See /search/, /reverse/, /search/csv/, /reverse/csv/ and /health.",
         uri.path()
     ))
 }

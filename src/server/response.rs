@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::index::Index;
 use crate::model::Kind;
+use crate::result_view::ResultView;
 use crate::search::{Filters, Hit};
 
 #[derive(Serialize)]
@@ -100,54 +101,36 @@ pub fn collection(index: &Index, hits: &[Hit], echo: Echo<'_>) -> FeatureCollect
 }
 
 fn feature(index: &Index, hit: &Hit) -> Option<Feature> {
-    let place = index.place(hit.place)?;
-    let finite = |v: f64| v.is_finite().then_some(v);
-    let (position, housenumber) = match &hit.housenumber {
-        Some(hn) => (hn.position, Some(hn)),
-        None => (place.position, None),
-    };
-    let (label, name, id) = match housenumber {
-        Some(hn) => {
-            let number = hn.display();
-            (
-                format!("{number} {}", place.label()),
-                format!("{number} {}", place.name),
-                hn.id.clone(),
-            )
-        }
-        None => (place.label(), place.name.clone(), place.id.clone()),
-    };
-    let own_name = |kind: Kind| (place.kind == kind).then(|| place.name.clone());
+    let view = ResultView::of(index, hit)?;
+    let xy = view.xy();
     Some(Feature {
         kind: "Feature",
         geometry: Geometry {
             kind: "Point",
-            coordinates: [position.lon, position.lat],
+            coordinates: [view.position.lon, view.position.lat],
         },
         properties: Properties {
-            label,
-            score: hit.score,
-            housenumber: housenumber.map(|h| h.display()),
-            id,
-            name,
-            postcode: place.postcode.clone(),
-            citycode: place.citycode.clone(),
-            oldcitycode: place.oldcitycode.clone(),
-            x: finite(position.x),
-            y: finite(position.y),
-            population: place
-                .population
-                .filter(|_| place.kind == Kind::Municipality),
-            city: place.city.clone(),
-            district: place.district.clone(),
-            oldcity: place.oldcity.clone(),
-            context: place.context.clone(),
-            kind: hit.kind.as_str(),
-            importance: place.importance,
-            street: own_name(Kind::Street),
-            locality: own_name(Kind::Locality),
-            municipality: own_name(Kind::Municipality),
-            distance: hit.distance_m.map(|d| d.round() as u64),
+            score: view.score,
+            housenumber: view.housenumber.clone(),
+            postcode: view.place.postcode.clone(),
+            citycode: view.place.citycode.clone(),
+            oldcitycode: view.place.oldcitycode.clone(),
+            x: xy.map(|(x, _)| x),
+            y: xy.map(|(_, y)| y),
+            population: view.population(),
+            city: view.place.city.clone(),
+            district: view.place.district.clone(),
+            oldcity: view.place.oldcity.clone(),
+            context: view.place.context.clone(),
+            kind: view.kind.as_str(),
+            importance: view.place.importance,
+            street: view.own_name(Kind::Street).map(str::to_string),
+            locality: view.own_name(Kind::Locality).map(str::to_string),
+            municipality: view.own_name(Kind::Municipality).map(str::to_string),
+            distance: view.distance_m.map(|d| d.round() as u64),
+            label: view.label,
+            id: view.id,
+            name: view.name,
         },
     })
 }

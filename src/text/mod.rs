@@ -5,6 +5,7 @@
 //! split on anything that is not a letter or digit, abbreviations expanded to their full word,
 //! ordinals written one way.
 
+pub mod distance;
 mod fold;
 pub mod housenumber;
 mod synonyms;

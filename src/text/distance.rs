@@ -1,0 +1,80 @@
+//! Edit distance between two folded words, bounded: rescoring compares every query word with
+//! every word of a hundred candidate places, and only ever asks "0, 1 or 2 edits, or more?".
+//! A general-purpose distance (allocating its rows, counting every edit) was the largest single
+//! cost of a search; this one works on bytes in fixed buffers and stops as soon as the bound is
+//! exceeded.
+
+/// Words longer than this are compared with the general algorithm.
+const MAX_LEN: usize = 47;
+
+/// Optimal string alignment distance (insertions, deletions, substitutions and swaps of two
+/// adjacent letters) between `a` and `b` if it is at most `max`, else `None`.
+pub fn osa_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    if a.len() > MAX_LEN || b.len() > MAX_LEN || !a.is_ascii() || !b.is_ascii() {
+        let d = strsim::osa_distance(
+            std::str::from_utf8(a).unwrap_or_default(),
+            std::str::from_utf8(b).unwrap_or_default(),
+        );
+        return (d <= max).then_some(d);
+    }
+    // Three rows of the dynamic programme: two back (for swaps), previous, current.
+    let width = b.len() + 1;
+    let mut two_back = [0usize; MAX_LEN + 1];
+    let mut previous = [0usize; MAX_LEN + 1];
+    let mut current = [0usize; MAX_LEN + 1];
+    for (j, cell) in previous.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        current[0] = i;
+        let mut row_min = current[0];
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(two_back[j - 2] + 1);
+            }
+            current[j] = best;
+            row_min = row_min.min(best);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut two_back, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    let d = previous[b.len()];
+    (d <= max).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn counts_edits_and_swaps() {
+        assert_eq!(osa_within("rivoli", "rivoli", 2), Some(0));
+        assert_eq!(osa_within("rivoli", "rivolli", 2), Some(1));
+        assert_eq!(osa_within("rivoli", "rivlio", 2), Some(1));
+        assert_eq!(osa_within("rivoli", "rvioli", 1), Some(1));
+        assert_eq!(osa_within("rivoli", "ravola", 1), None);
+        assert_eq!(osa_within("rivoli", "ravola", 2), Some(2));
+        assert_eq!(osa_within("", "ab", 2), Some(2));
+        assert_eq!(osa_within("abc", "", 2), None);
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_general_algorithm(a in "[a-e]{0,12}", b in "[a-e]{0,12}", max in 0usize..4) {
+            let expected = strsim::osa_distance(&a, &b);
+            prop_assert_eq!(osa_within(&a, &b, max), (expected <= max).then_some(expected));
+        }
+    }
+}
