@@ -126,10 +126,10 @@ impl RowContext<'_> {
             fields.resize(n, String::new());
         }
         if problem.is_none() {
-            if let Some(i) = fields
-                .iter()
-                .position(|f| f.chars().any(|c| c.is_control() && c != '\t'))
-            {
+            if let Some(i) = fields.iter().position(|f| {
+                f.chars()
+                    .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            }) {
                 problem = Some(format!("column {} holds control characters", i + 1));
             }
         }

@@ -24,15 +24,21 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The geocoder over both real départements (Paris and Hautes-Alpes), built once.
-pub fn geocoder() -> &'static Geocoder {
-    static GEOCODER: OnceLock<Geocoder> = OnceLock::new();
-    GEOCODER.get_or_init(|| {
+/// The index of both real départements (Paris and Hautes-Alpes), built once per test binary.
+pub fn fixture_index() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
         let root = temp_dir("fixture-index");
         let files = adresse::ingest::source_files(&[data_dir().join("ban")]).unwrap();
         adresse::ingest::ingest(&files, Some(&data_dir().join("ref")), &root, |_| {}).unwrap();
-        Geocoder::open(&root).unwrap()
+        root
     })
+}
+
+/// The geocoder over the fixture index, opened once.
+pub fn geocoder() -> &'static Geocoder {
+    static GEOCODER: OnceLock<Geocoder> = OnceLock::new();
+    GEOCODER.get_or_init(|| Geocoder::open(fixture_index()).unwrap())
 }
 
 /// Every `step`-th valid row of a real BAN file: a deterministic sample of real addresses.
