@@ -62,7 +62,7 @@ mod tests {
     fn counts_edits_and_swaps() {
         assert_eq!(osa_within("rivoli", "rivoli", 2), Some(0));
         assert_eq!(osa_within("rivoli", "rivolli", 2), Some(1));
-        assert_eq!(osa_within("rivoli", "rivlio", 2), Some(1));
+        assert_eq!(osa_within("rivoli", "rivoil", 2), Some(1));
         assert_eq!(osa_within("rivoli", "rvioli", 1), Some(1));
         assert_eq!(osa_within("rivoli", "ravola", 1), None);
         assert_eq!(osa_within("rivoli", "ravola", 2), Some(2));
