@@ -103,11 +103,15 @@ fn word_clause(
     let len = token.text.chars().count();
     let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut total_doc_freq = 0;
-    for (field, field_boost) in [(fields.name, NAME_BOOST), (fields.place, 1.0)] {
+    let searched_fields = [(fields.name, NAME_BOOST), (fields.place, 1.0)];
+    let doc_freqs = searched_fields
+        .map(|(field, _)| doc_freq(searcher, &Term::from_field_text(field, &token.text)));
+    let mut total_doc_freq: u64 = doc_freqs.iter().sum();
+    // A word the index holds somewhere is no typo: walking the term dictionary with a typo
+    // automaton for it (a city word in the name field, say) only costs time.
+    let unknown_word = total_doc_freq == 0;
+    for (field, field_boost) in searched_fields {
         let term = Term::from_field_text(field, &token.text);
-        let doc_freq = doc_freq(searcher, &term);
-        total_doc_freq += doc_freq;
         alternatives.push(boosted(
             TermQuery::new(term.clone(), IndexRecordOption::WithFreqs),
             boost * field_boost,
@@ -144,7 +148,7 @@ fn word_clause(
                 TermQuery::new(term, IndexRecordOption::WithFreqs),
                 0.9 * boost * field_boost,
             ));
-        } else if len >= FUZZY_1_MIN_LEN && !numeric && doc_freq == 0 {
+        } else if len >= FUZZY_1_MIN_LEN && !numeric && unknown_word {
             let distance = if len >= FUZZY_2_MIN_LEN { 2 } else { 1 };
             alternatives.push(boosted(
                 FuzzyTermQuery::new(term, distance, true),

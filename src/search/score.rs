@@ -81,9 +81,21 @@ pub fn score_place(
             matched += weight;
             continue;
         }
-        // Best unused name token, else best unused place token.
-        let best_name = best_match(token, &name_tokens, |j| name_used[j] == 0.0);
-        let best_place = best_match(token, &place_tokens, |j| !place_used[j]);
+        // Best unused name token, else best unused place token. Exact matches are looked for
+        // first in both: they settle most words without any edit distance computed.
+        let exact_name = exact_match(token, &name_tokens, |j| name_used[j] == 0.0);
+        let exact_place = match exact_name {
+            Some(_) => None,
+            None => exact_match(token, &place_tokens, |j| !place_used[j]),
+        };
+        let (best_name, best_place) = match (exact_name, exact_place) {
+            (Some(found), _) => (Some(found), None),
+            (None, Some(found)) => (None, Some(found)),
+            (None, None) => (
+                best_match(token, &name_tokens, |j| name_used[j] == 0.0),
+                best_match(token, &place_tokens, |j| !place_used[j]),
+            ),
+        };
         match (best_name, best_place) {
             (Some((j, m)), other) if other.is_none_or(|(_, pm)| m >= pm) => {
                 name_used[j] = m;
@@ -136,6 +148,19 @@ fn token_weight(token: &str) -> f64 {
     } else {
         1.0
     }
+}
+
+/// The first available candidate equal to the token: (index, 1.0).
+fn exact_match(
+    token: &super::query::QueryToken,
+    candidates: &[&str],
+    available: impl Fn(usize) -> bool,
+) -> Option<(usize, f64)> {
+    candidates
+        .iter()
+        .enumerate()
+        .find(|(j, c)| **c == token.text && available(*j))
+        .map(|(j, _)| (j, 1.0))
 }
 
 /// The best acceptable match of a query token among `candidates`: (index, quality in 0..1).
