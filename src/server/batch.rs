@@ -132,6 +132,9 @@ async fn geocode_upload(
                 description: capitalised(&description),
             })
         }
+        Ok(Err(Error::Io { source, .. })) if source.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Err(too_large(limit))
+        }
         Ok(Err(e)) => return Err(ApiError::Internal(e.to_string())),
         Err(_) => return Err(ApiError::Internal("the batch job stopped".into())),
     }
@@ -234,7 +237,14 @@ async fn read_form(
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        let _ = tx.send(Err(std::io::Error::other(e.body_text()))).await;
+                        // Over the limit is its own kind, so that a job still reading its
+                        // first bytes answers 413 rather than 500.
+                        let kind = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                            std::io::ErrorKind::FileTooLarge
+                        } else {
+                            std::io::ErrorKind::Other
+                        };
+                        let _ = tx.send(Err(std::io::Error::new(kind, e.body_text()))).await;
                         return;
                     }
                 }
