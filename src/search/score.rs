@@ -5,7 +5,9 @@
 //! `text` says how well the query and the place agree, word by word: how much of the query the
 //! place explains (every query word matched exactly, by prefix while typing, or with a typo),
 //! and how much of the place's own name the query covers. An exact full address with an
-//! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok.
+//! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok. The share of the query
+//! explained counts squared, so that a query a third unexplained (a street that exists nowhere
+//! in a real city) scores below 0.5, as with addok.
 
 use crate::index::numbers::NumberRecord;
 use crate::index::places::SearchText;
@@ -145,8 +147,8 @@ pub fn score_place(
     if place.kind == Kind::Municipality && matched_postcode && name_coverage == 0.0 {
         name_coverage = POSTCODE_NAMES_MUNICIPALITY;
     }
-    let text =
-        QUERY_COVERAGE_WEIGHT * query_coverage + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
+    let text = QUERY_COVERAGE_WEIGHT * query_coverage.powi(2)
+        + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
     Scored { housenumber, text }
 }
 
