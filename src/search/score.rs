@@ -5,9 +5,10 @@
 //! `text` says how well the query and the place agree, word by word: how much of the query the
 //! place explains (every query word matched exactly, by prefix while typing, or with a typo),
 //! and how much of the place's own name the query covers. An exact full address with an
-//! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok. The share of the query
-//! explained counts squared, so that a query a third unexplained (a street that exists nowhere
-//! in a real city) scores below 0.5, as with addok.
+//! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok. Query words that match
+//! nothing count twice against the query's share: a query a third unexplained (a street that
+//! exists nowhere, in a real city) scores below 0.5, as with addok, while words matched in part
+//! (a prefix, a typo, "11" for "11e") cost only once.
 
 use crate::index::numbers::NumberRecord;
 use crate::index::places::SearchText;
@@ -103,7 +104,7 @@ pub fn score_place(
     // around them.
     let mut in_place = vec![false; query.tokens.len()];
     let mut matched_postcode = false;
-    let (mut matched, mut total) = (0.0, 0.0);
+    let (mut matched, mut total, mut unexplained) = (0.0, 0.0, 0.0);
     for (i, token) in query.tokens.iter().enumerate() {
         let weight = token_weight(&token.text);
         total += weight;
@@ -126,10 +127,17 @@ pub fn score_place(
                 matched_postcode |= is_postcode(place_tokens[j]);
                 matched += weight * m * PLACE_MATCH_FACTOR;
             }
+            // A wrong postcode is common (a neighbouring one, a CEDEX code): it explains
+            // nothing, but it is not held twice against the place.
+            _ if !is_postcode(&token.text) => unexplained += weight,
             _ => {}
         }
     }
-    let query_coverage = if total > 0.0 { matched / total } else { 0.0 };
+    let query_coverage = if total > 0.0 {
+        matched / total * (1.0 - unexplained / total)
+    } else {
+        0.0
+    };
     let name_total: f64 = name_tokens.iter().map(|t| token_weight(t)).sum();
     let name_covered: f64 = name_tokens
         .iter()
@@ -147,8 +155,8 @@ pub fn score_place(
     if place.kind == Kind::Municipality && matched_postcode && name_coverage == 0.0 {
         name_coverage = POSTCODE_NAMES_MUNICIPALITY;
     }
-    let text = QUERY_COVERAGE_WEIGHT * query_coverage.powi(2)
-        + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
+    let text =
+        QUERY_COVERAGE_WEIGHT * query_coverage + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
     Scored { housenumber, text }
 }
 
