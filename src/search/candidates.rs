@@ -51,16 +51,20 @@ pub fn retrieve(
     let common_above = COMMON_MIN_DOCS.max((num_docs as f64 * COMMON_SHARE) as u64);
     let mut rare: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut common: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // How many documents hold each query word in their name and in their place field.
+    let mut held = Vec::with_capacity(query.tokens.len());
     for (i, token) in query.tokens.iter().enumerate() {
         let where_clause = || where_clause(fields, query, i);
-        let (clause, doc_freq) = word_clause(searcher, fields, token, rarest, where_clause);
+        let (clause, doc_freq, in_fields) =
+            word_clause(searcher, fields, token, rarest, where_clause);
+        held.push(in_fields);
         if doc_freq > common_above {
             common.push((Occur::Should, clause));
         } else {
             rare.push((Occur::Should, clause));
         }
     }
-    for (clause, doc_freq) in reglued_clauses(searcher, fields, query) {
+    for (clause, doc_freq) in reglued_clauses(searcher, fields, query, &held) {
         if doc_freq > common_above {
             common.push((Occur::Should, clause));
         } else {
@@ -103,7 +107,7 @@ fn word_clause(
     token: &QueryToken,
     rarest: f32,
     where_clause: impl Fn() -> Option<Box<dyn Query>>,
-) -> (Box<dyn Query>, u64) {
+) -> (Box<dyn Query>, u64, [u64; 2]) {
     let boost = if is_stopword(&token.text) {
         STOPWORD_BOOST
     } else {
@@ -113,9 +117,14 @@ fn word_clause(
     let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut total_doc_freq = 0;
-    for (field, field_boost) in [(fields.name, NAME_BOOST), (fields.place, 1.0)] {
+    let mut in_fields = [0; 2];
+    for (f, (field, field_boost)) in [(fields.name, NAME_BOOST), (fields.place, 1.0)]
+        .into_iter()
+        .enumerate()
+    {
         let term = Term::from_field_text(field, &token.text);
         let doc_freq = doc_freq(searcher, &term);
+        in_fields[f] = doc_freq;
         total_doc_freq += doc_freq;
         alternatives.push(boosted(
             TermQuery::new(term.clone(), IndexRecordOption::WithFreqs),
@@ -161,7 +170,7 @@ fn word_clause(
             ));
         }
     }
-    if let Some(clause) = short_typo_clause(searcher, fields, token, &where_clause) {
+    if let Some(clause) = short_typo_clause(fields, token, in_fields, &where_clause) {
         alternatives.push(boosted(clause, TYPO_WEIGHT * rarest * SHORT_TYPO_SHARE));
     }
     // Words that must not bring candidates in by themselves: a short start of a word being
@@ -171,7 +180,11 @@ fn word_clause(
     if typed_start || (numeric && !is_postcode(&token.text)) {
         total_doc_freq = u64::MAX;
     }
-    (Box::new(BooleanQuery::new(alternatives)), total_doc_freq)
+    (
+        Box::new(BooleanQuery::new(alternatives)),
+        total_doc_freq,
+        in_fields,
+    )
 }
 
 /// Words that are elided or glued to the next in French names ("Le Nain" / "Lenain"): the
@@ -186,6 +199,7 @@ fn reglued_clauses(
     searcher: &Searcher,
     fields: &Fields,
     query: &ParsedQuery,
+    held: &[[u64; 2]],
 ) -> Vec<(Box<dyn Query>, u64)> {
     let name_term = |word: &str| Term::from_field_text(fields.name, word);
     let is_word = |t: &QueryToken| !t.is_prefix && t.text.bytes().all(|b| b.is_ascii_lowercase());
@@ -204,13 +218,12 @@ fn reglued_clauses(
             clauses.push((clause, freq));
         }
     }
-    for token in query.tokens.iter().filter(|t| is_word(t)) {
+    for (token, held) in query.tokens.iter().zip(held) {
         let word = token.text.as_str();
-        if word.len() < 4 {
+        if word.len() < 4 || !is_word(token) {
             continue;
         }
-        let known = doc_freq(searcher, &name_term(word)) > 0
-            || doc_freq(searcher, &Term::from_field_text(fields.place, word)) > 0;
+        let known = held[0] > 0 || held[1] > 0;
         // A known word is only split after an article; an unknown one anywhere.
         let splits: Vec<usize> = if known {
             GLUED_ARTICLES
@@ -254,9 +267,9 @@ const SHORT_TYPO_SHARE: f32 = 0.7;
 /// three, there are too many words to take any of them on its own. A word that names where
 /// places are ("gap") or that is common ("rue") is not taken for a typo.
 fn short_typo_clause(
-    searcher: &Searcher,
     fields: &Fields,
     token: &QueryToken,
+    [in_name, in_place]: [u64; 2],
     where_clause: &impl Fn() -> Option<Box<dyn Query>>,
 ) -> Option<Box<dyn Query>> {
     let text = token.text.as_str();
@@ -267,8 +280,6 @@ fn short_typo_clause(
     {
         return None;
     }
-    let in_place = doc_freq(searcher, &Term::from_field_text(fields.place, text));
-    let in_name = doc_freq(searcher, &Term::from_field_text(fields.name, text));
     if in_place > 0 || in_name > SHORT_TYPO_MAX_DOCS {
         return None;
     }

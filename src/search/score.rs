@@ -86,19 +86,25 @@ pub fn score_place(
     for &i in &housenumber_tokens {
         consumed[i] = Some(1.0);
     }
-    match_reglued(
-        query,
-        &name_tokens,
-        &mut consumed,
-        &mut name_used,
-        &mut name_matched_by,
-    );
     // Whether the place has one of the query's words where it is (postcode, city): only then may
-    // a short word count with a typo.
-    let fits = query
-        .tokens
-        .iter()
-        .any(|t| !is_stopword(&t.text) && place_tokens.contains(&t.text.as_str()));
+    // a short word count with a typo. And whether some word is found nowhere as it is: only
+    // then may words be split or glued.
+    let (mut fits, mut all_found) = (false, true);
+    for (token, consumed) in query.tokens.iter().zip(&consumed) {
+        let text = token.text.as_str();
+        let in_place = place_tokens.contains(&text);
+        fits |= in_place && !is_stopword(text);
+        all_found &= consumed.is_some() || in_place || name_tokens.contains(&text);
+    }
+    if !all_found {
+        match_reglued(
+            query,
+            &name_tokens,
+            &mut consumed,
+            &mut name_used,
+            &mut name_matched_by,
+        );
+    }
     let mut place_used = vec![false; place_tokens.len()];
     // Query words matched by where the place is (city, postcode): the name is not in one piece
     // around them.
@@ -170,15 +176,22 @@ fn match_reglued(
     name_used: &mut [f64],
     name_matched_by: &mut [Option<usize>],
 ) {
-    let free = |i: usize, consumed: &[Option<f64>]| {
-        consumed[i].is_none()
-            && !query.tokens[i].is_prefix
-            && query.tokens[i].text.bytes().all(|b| b.is_ascii_lowercase())
-            && !name_tokens.contains(&query.tokens[i].text.as_str())
-    };
+    // Words that may be split or glued: whole words, not matched yet, that the name lacks.
+    let mut eligible: Vec<bool> = query
+        .tokens
+        .iter()
+        .zip(consumed.iter())
+        .map(|(t, c)| {
+            c.is_none()
+                && !t.is_prefix
+                && t.text.bytes().all(|b| b.is_ascii_lowercase())
+                && !name_tokens.contains(&t.text.as_str())
+        })
+        .collect();
+    let free = |i: usize, eligible: &[bool]| eligible[i];
     // Two query words, one name word.
     for i in 0..query.tokens.len().saturating_sub(1) {
-        if !free(i, consumed) || !free(i + 1, consumed) {
+        if !free(i, &eligible) || !free(i + 1, &eligible) {
             continue;
         }
         let (a, b) = (&query.tokens[i].text, &query.tokens[i + 1].text);
@@ -189,14 +202,16 @@ fn match_reglued(
             name_matched_by[j] = Some(i);
             consumed[i] = Some(REGLUED_MATCH);
             consumed[i + 1] = Some(REGLUED_MATCH);
+            eligible[i] = false;
+            eligible[i + 1] = false;
         }
     }
     // One query word, two name words.
-    for i in 0..query.tokens.len() {
-        if !free(i, consumed) {
+    for (i, token) in query.tokens.iter().enumerate() {
+        if !free(i, &eligible) {
             continue;
         }
-        let word = &query.tokens[i].text;
+        let word = &token.text;
         let split = (0..name_tokens.len().saturating_sub(1)).find(|&j| {
             name_used[j] == 0.0
                 && name_used[j + 1] == 0.0

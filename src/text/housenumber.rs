@@ -101,7 +101,8 @@ fn is_glued_suffix(rest: &str) -> bool {
 pub fn digit_suffix_readings(token: &str) -> Vec<HouseNumber> {
     let digits = token.bytes().take_while(u8::is_ascii_digit).count();
     let rest = &token[digits..];
-    if digits < 2 || digits > 5 || !rest.bytes().all(|b| b.is_ascii_lowercase()) || rest.len() > 3 {
+    if !(2..=5).contains(&digits) || !rest.bytes().all(|b| b.is_ascii_lowercase()) || rest.len() > 3
+    {
         return Vec::new();
     }
     let moves: &[usize] = if rest.is_empty() && digits > 2 && &token[digits - 2..digits - 1] != "0"
