@@ -3,7 +3,10 @@
 //! prefixes). Prints the table; fails when a category falls below its floor.
 //!
 //! Floors are set from what was measured (see QUALITY.md for the comparison with addok); raise
-//! them when ranking improves, never lower them to get a green run.
+//! them when ranking improves, never lower them to get a green run. Measured at the last raise:
+//! 100% in the first five categories, 99.7% with a typo (2 misses of 782) and with a wrong
+//! postcode (2 of 767), 99.9% for streets (1 of 799), 99.6% for prefixes (3 of 799). Each floor
+//! is the measure rounded down to allow one or two misses more (none more for streets).
 
 mod common;
 
@@ -141,63 +144,63 @@ fn categories() -> Vec<Category> {
             name: "clean full address",
             autocomplete: false,
             within: 1,
-            floor: 0.995,
+            floor: 0.998,
             cases: vec![],
         },
         Category {
             name: "lower case, no accents",
             autocomplete: false,
             within: 1,
-            floor: 0.995,
+            floor: 0.998,
             cases: vec![],
         },
         Category {
             name: "upper case",
             autocomplete: false,
             within: 1,
-            floor: 0.995,
+            floor: 0.998,
             cases: vec![],
         },
         Category {
             name: "number after the street",
             autocomplete: false,
             within: 1,
-            floor: 0.995,
+            floor: 0.998,
             cases: vec![],
         },
         Category {
             name: "abbreviations",
             autocomplete: false,
             within: 1,
-            floor: 0.995,
+            floor: 0.998,
             cases: vec![],
         },
         Category {
             name: "one typo in the street",
             autocomplete: false,
             within: 1,
-            floor: 0.99,
+            floor: 0.995,
             cases: vec![],
         },
         Category {
             name: "wrong postcode, right city",
             autocomplete: false,
             within: 1,
-            floor: 0.99,
+            floor: 0.995,
             cases: vec![],
         },
         Category {
             name: "street and city",
             autocomplete: false,
             within: 1,
-            floor: 0.995,
+            floor: 0.998,
             cases: vec![],
         },
         Category {
             name: "60% typed (top 5)",
             autocomplete: true,
             within: 5,
-            floor: 0.99,
+            floor: 0.995,
             cases: vec![],
         },
     ];

@@ -3,7 +3,9 @@
 //! location is given). The real ranking happens afterwards, in `score`.
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
 
@@ -51,8 +53,20 @@ pub fn retrieve(
     let common_above = COMMON_MIN_DOCS.max((num_docs as f64 * COMMON_SHARE) as u64);
     let mut rare: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut common: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for token in &query.tokens {
-        let (clause, doc_freq) = word_clause(searcher, fields, token, rarest);
+    // How many documents hold each query word in their name and in their place field.
+    let mut held = Vec::with_capacity(query.tokens.len());
+    for (i, token) in query.tokens.iter().enumerate() {
+        let where_clause = || where_clause(fields, query, i);
+        let (clause, doc_freq, in_fields) =
+            word_clause(searcher, fields, token, rarest, where_clause);
+        held.push(in_fields);
+        if doc_freq > common_above {
+            common.push((Occur::Should, clause));
+        } else {
+            rare.push((Occur::Should, clause));
+        }
+    }
+    for (clause, doc_freq) in reglued_clauses(searcher, fields, query, &held) {
         if doc_freq > common_above {
             common.push((Occur::Should, clause));
         } else {
@@ -94,7 +108,8 @@ fn word_clause(
     fields: &Fields,
     token: &QueryToken,
     rarest: f32,
-) -> (Box<dyn Query>, u64) {
+    where_clause: impl Fn() -> Option<Box<dyn Query>>,
+) -> (Box<dyn Query>, u64, [u64; 2]) {
     let boost = if is_stopword(&token.text) {
         STOPWORD_BOOST
     } else {
@@ -104,9 +119,9 @@ fn word_clause(
     let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let searched_fields = [(fields.name, NAME_BOOST), (fields.place, 1.0)];
-    let doc_freqs = searched_fields
+    let in_fields = searched_fields
         .map(|(field, _)| doc_freq(searcher, &Term::from_field_text(field, &token.text)));
-    let mut total_doc_freq: u64 = doc_freqs.iter().sum();
+    let mut total_doc_freq: u64 = in_fields.iter().sum();
     // A word the index holds somewhere is no typo: walking the term dictionary with a typo
     // automaton for it (a city word in the name field, say) only costs time.
     let unknown_word = total_doc_freq == 0;
@@ -156,6 +171,9 @@ fn word_clause(
             ));
         }
     }
+    if let Some(clause) = short_typo_clause(fields, token, in_fields, &where_clause) {
+        alternatives.push(boosted(clause, TYPO_WEIGHT * rarest * SHORT_TYPO_SHARE));
+    }
     // Words that must not bring candidates in by themselves: a short start of a word being
     // typed ("pa" completes to thousands of words) and a number that may be the housenumber
     // (it is rarely part of the street's name, and "12" would bring in "Voie A/12").
@@ -163,7 +181,148 @@ fn word_clause(
     if typed_start || (numeric && !is_postcode(&token.text)) {
         total_doc_freq = u64::MAX;
     }
-    (Box::new(BooleanQuery::new(alternatives)), total_doc_freq)
+    (
+        Box::new(BooleanQuery::new(alternatives)),
+        total_doc_freq,
+        in_fields,
+    )
+}
+
+/// Words that are elided or glued to the next in French names ("Le Nain" / "Lenain"): the
+/// places where a query word may be split into two name words.
+const GLUED_ARTICLES: [&str; 6] = ["le", "la", "les", "de", "du", "des"];
+
+/// Clauses for query words that names spell split or glued differently: two adjacent query
+/// words that an indexed name word joins ("la tour" → "latour"), and a query word that is two
+/// name words ("lesueur" → "le sueur"; any split of a word the index does not hold). Each with
+/// how many documents it may bring in.
+fn reglued_clauses(
+    searcher: &Searcher,
+    fields: &Fields,
+    query: &ParsedQuery,
+    held: &[[u64; 2]],
+) -> Vec<(Box<dyn Query>, u64)> {
+    let name_term = |word: &str| Term::from_field_text(fields.name, word);
+    let is_word = |t: &QueryToken| !t.is_prefix && t.text.bytes().all(|b| b.is_ascii_lowercase());
+    let mut clauses: Vec<(Box<dyn Query>, u64)> = Vec::new();
+    for pair in query.tokens.windows(2) {
+        if !is_word(&pair[0]) || !is_word(&pair[1]) {
+            continue;
+        }
+        let joined = name_term(&format!("{}{}", pair[0].text, pair[1].text));
+        let freq = doc_freq(searcher, &joined);
+        if freq > 0 {
+            let (_, clause) = boosted(
+                TermQuery::new(joined, IndexRecordOption::WithFreqs),
+                NAME_BOOST,
+            );
+            clauses.push((clause, freq));
+        }
+    }
+    for (token, held) in query.tokens.iter().zip(held) {
+        let word = token.text.as_str();
+        if word.len() < 4 || !is_word(token) {
+            continue;
+        }
+        let known = held[0] > 0 || held[1] > 0;
+        // A known word is only split after an article; an unknown one anywhere.
+        let splits: Vec<usize> = if known {
+            GLUED_ARTICLES
+                .iter()
+                .filter(|a| word.len() >= a.len() + 3 && word.starts_with(**a))
+                .map(|a| a.len())
+                .collect()
+        } else {
+            (2..=word.len() - 2).collect()
+        };
+        for at in splits {
+            let (a, b) = word.split_at(at);
+            let (a, b) = (name_term(a), name_term(b));
+            let freq = doc_freq(searcher, &a).min(doc_freq(searcher, &b));
+            if freq == 0 {
+                continue;
+            }
+            let both = BooleanQuery::new(vec![
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(a, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
+                ),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(b, IndexRecordOption::WithFreqs)),
+                ),
+            ]);
+            let (_, clause) = boosted(both, NAME_BOOST);
+            clauses.push((clause, freq));
+        }
+    }
+    clauses
+}
+
+/// Share of a typo's weight given to a three-letter word's near spellings.
+const SHORT_TYPO_SHARE: f32 = 0.7;
+
+/// Four-letter words that are a three-letter word with one letter added ("pean" for "pan",
+/// "toul" for "oul", the letter most often lost in typing), only among the
+/// places that also have one of the query's postcode or city words: one letter away from
+/// three, there are too many words to take any of them on its own. A word that names where
+/// places are ("gap") or that is common ("rue") is not taken for a typo.
+fn short_typo_clause(
+    fields: &Fields,
+    token: &QueryToken,
+    [in_name, in_place]: [u64; 2],
+    where_clause: &impl Fn() -> Option<Box<dyn Query>>,
+) -> Option<Box<dyn Query>> {
+    let text = token.text.as_str();
+    if token.is_prefix
+        || text.len() + 1 != FUZZY_1_MIN_LEN
+        || !text.bytes().all(|b| b.is_ascii_lowercase())
+        || is_stopword(text)
+    {
+        return None;
+    }
+    if in_place > 0 || in_name > SHORT_TYPO_MAX_DOCS {
+        return None;
+    }
+    // The word with one letter added anywhere, and nothing else: a Levenshtein automaton would
+    // also take every substitution and deletion ("pan": "pin", "pa"), thousands of postings.
+    let pattern = (0..=text.len())
+        .map(|at| format!("{}[a-z0-9]{}", &text[..at], &text[at..]))
+        .collect::<Vec<_>>()
+        .join("|");
+    let near = RegexQuery::from_pattern(&pattern, fields.name).ok()?;
+    Some(Box::new(BooleanQuery::new(vec![
+        (Occur::Must, Box::new(near) as Box<dyn Query>),
+        (Occur::Must, where_clause()?),
+    ])))
+}
+
+/// A three-letter word held by more names than this is a word, not a typo.
+const SHORT_TYPO_MAX_DOCS: u64 = 20;
+
+/// Any other word of the query in the place field (postcode, city, district), or None when the
+/// query has no such word.
+fn where_clause(fields: &Fields, query: &ParsedQuery, except: usize) -> Option<Box<dyn Query>> {
+    let words: Vec<(Occur, Box<dyn Query>)> = query
+        .tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| {
+            *i != except
+                && !is_stopword(&t.text)
+                && (is_postcode(&t.text) || t.text.bytes().all(|b| b.is_ascii_lowercase()))
+        })
+        .map(|(_, t)| {
+            let term = Term::from_field_text(fields.place, &t.text);
+            let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+            (Occur::Should, q)
+        })
+        .collect();
+    if words.is_empty() {
+        None
+    } else {
+        Some(Box::new(BooleanQuery::new(words)))
+    }
 }
 
 /// Runs the query; BM25 scaled by importance, and by proximity when a point is given.

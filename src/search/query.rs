@@ -75,40 +75,38 @@ pub fn is_postcode(token: &str) -> bool {
 }
 
 fn housenumber_readings(tokens: &[QueryToken]) -> Vec<HouseNumberReading> {
+    // Five digits are a postcode, unless the query holds another five-digit word: then one of
+    // them is a housenumber with its suffix ("34518 Route de Manteyer 05400" is 345 suffix 18).
+    let five_digit_words = tokens.iter().filter(|t| is_postcode(&t.text)).count();
+    let may_be_housenumber = |t: &QueryToken| !is_postcode(&t.text) || five_digit_words > 1;
     let mut readings = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
-        if is_postcode(&token.text) {
+        if !may_be_housenumber(token) {
             continue;
         }
         let Some(value) = housenumber::parse_token(&token.text) else {
             continue;
         };
+        let next = tokens.get(i + 1).map(|t| t.text.as_str());
         if value.suffix.is_empty() {
-            if let Some(next) = tokens
-                .get(i + 1)
-                .filter(|t| housenumber::is_suffix_word(&t.text))
-            {
-                let suffix = housenumber::suffix_key(&next.text);
-                readings.push(HouseNumberReading {
-                    token: i,
-                    suffix_token: Some(i + 1),
-                    value: housenumber::HouseNumber {
-                        number: value.number,
-                        suffix,
-                    },
-                });
+            if let Some(next) = next.filter(|t| housenumber::is_suffix_word(t)) {
+                let suffix = housenumber::suffix_key(next);
+                push_spellings(&mut readings, i, Some(i + 1), value.number, &suffix);
             }
+        } else if let Some(next) =
+            next.filter(|t| t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit()))
+        {
+            // A suffix in two words: "345lot 7" is 345 suffix "lot 7".
+            let suffix = format!("{}{next}", value.suffix);
+            push_spellings(&mut readings, i, Some(i + 1), value.number, &suffix);
         }
-        readings.push(HouseNumberReading {
-            token: i,
-            suffix_token: None,
-            value,
-        });
+        push_spellings(&mut readings, i, None, value.number, &value.suffix);
     }
-    // Last resort, after every plain reading: a final digit as suffix ("3152" = 315 suffix 2).
+    // Last resort, after every plain reading: the final digits as the start of the suffix
+    // ("3152" = 315 suffix 2, "1002c" = 100 suffix 2c).
     for (i, token) in tokens.iter().enumerate() {
-        if !is_postcode(&token.text) {
-            if let Some(value) = housenumber::digit_suffix_reading(&token.text) {
+        if may_be_housenumber(token) {
+            for value in housenumber::digit_suffix_readings(&token.text) {
                 readings.push(HouseNumberReading {
                     token: i,
                     suffix_token: None,
@@ -118,6 +116,28 @@ fn housenumber_readings(tokens: &[QueryToken]) -> Vec<HouseNumberReading> {
         }
     }
     readings
+}
+
+/// The reading of a number with its suffix as typed, then with the suffix's other spellings
+/// ("18bis", then "18b"): a street that has both keeps the one typed.
+fn push_spellings(
+    readings: &mut Vec<HouseNumberReading>,
+    token: usize,
+    suffix_token: Option<usize>,
+    number: u32,
+    suffix: &str,
+) {
+    let others: Vec<&str> = housenumber::other_spellings(suffix).collect();
+    for spelling in std::iter::once(suffix).chain(others) {
+        readings.push(HouseNumberReading {
+            token,
+            suffix_token,
+            value: housenumber::HouseNumber {
+                number,
+                suffix: spelling.to_string(),
+            },
+        });
+    }
 }
 
 /// Drops what addresses carry for the mail but the BAN does not know: CEDEX, BP/CS/TSA boxes,
@@ -185,21 +205,45 @@ mod tests {
             q.housenumbers[0].value,
             housenumber::HouseNumber {
                 number: 12,
-                suffix: "b".into()
+                suffix: "bis".into()
             }
         );
         assert_eq!(q.housenumbers[0].suffix_token, Some(1));
+        assert_eq!(q.housenumbers[1].value.suffix, "b");
         let q = ParsedQuery::parse("rue des lilas 12 gap", false);
         assert_eq!(q.housenumbers[0].token, 3);
         assert_eq!(q.housenumbers[0].value.number, 12);
         let q = ParsedQuery::parse("12ter av foch", false);
-        assert_eq!(q.housenumbers[0].value.suffix, "t");
+        assert_eq!(q.housenumbers[0].value.suffix, "ter");
+        assert_eq!(q.housenumbers[1].value.suffix, "t");
     }
 
     #[test]
     fn postcodes_are_not_housenumbers() {
         let q = ParsedQuery::parse("rue royale 75008 paris", false);
         assert!(q.housenumbers.is_empty());
+        // Unless the query holds two: one of them is then a number with a suffix.
+        let q = ParsedQuery::parse("34518 Route de Manteyer 05400 La Roche-des-Arnauds", false);
+        assert!(q.housenumbers.iter().any(|r| r.token == 0
+            && r.value
+                == housenumber::HouseNumber {
+                    number: 345,
+                    suffix: "18".into()
+                }));
+    }
+
+    #[test]
+    fn unusual_suffixes_are_read() {
+        let first = |q: &str| ParsedQuery::parse(q, false).housenumbers[0].clone();
+        let r = first("345lot 7 Route de Manteyer");
+        assert_eq!((r.value.number, r.value.suffix.as_str()), (345, "lot7"));
+        assert_eq!(r.suffix_token, Some(1));
+        let r = first("6f3 Rue de l'Esperanto");
+        assert_eq!((r.value.number, r.value.suffix.as_str()), (6, "f3"));
+        let readings = ParsedQuery::parse("1002c Chemin des Condamines", false).housenumbers;
+        assert!(readings
+            .iter()
+            .any(|r| r.value.number == 100 && r.value.suffix == "2c"));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! `text` says how well the query and the place agree, word by word: how much of the query the
 //! place explains (every query word matched exactly, by prefix while typing, or with a typo),
 //! and how much of the place's own name the query covers. An exact full address with an
-//! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok.
+//! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok. Query words that match
+//! nothing count twice against the query's share: a query a third unexplained (a street that
+//! exists nowhere, in a real city) scores below 0.5, as with addok, while words matched in part
+//! (a prefix, a typo, "11" for "11e") cost only once.
 
 use crate::index::numbers::NumberRecord;
 use crate::index::places::SearchText;
@@ -28,6 +31,13 @@ const SCATTERED_NAME_FACTOR: f64 = 0.8;
 const PLACE_MATCH_FACTOR: f64 = 0.97;
 /// Name coverage granted to a municipality found by its postcode alone ("75011").
 const POSTCODE_NAMES_MUNICIPALITY: f64 = 0.8;
+/// Words split or glued differently from the name ("la tour" for "Latour", "lecomte" for
+/// "Le Comte") are the same letters in the same order: nearly an exact match.
+const REGLUED_MATCH: f64 = 0.9;
+/// A three-letter word that is a four-letter word of the name with one letter dropped ("pan"
+/// for "Péan"): so many short words are one letter apart that this counts only for a place
+/// that also has the query's postcode or city, and less than a longer word's typo.
+const SHORT_TYPO_MATCH: f64 = 0.7;
 
 /// The scored reading of one place.
 #[derive(Debug, Clone)]
@@ -71,14 +81,42 @@ pub fn score_place(
     let mut name_used = vec![0.0f64; name_tokens.len()];
     // Which query word matched each name word, to see whether the name was typed in one piece.
     let mut name_matched_by: Vec<Option<usize>> = vec![None; name_tokens.len()];
+    // Query words already matched (housenumber, or words glued or split against the name), with
+    // the quality of their match.
+    let mut consumed: Vec<Option<f64>> = vec![None; query.tokens.len()];
+    for &i in &housenumber_tokens {
+        consumed[i] = Some(1.0);
+    }
+    // Whether the place has one of the query's words where it is (postcode, city): only then may
+    // a short word count with a typo. And whether some word is found nowhere as it is: only
+    // then may words be split or glued.
+    let (mut fits, mut all_found) = (false, true);
+    for (token, consumed) in query.tokens.iter().zip(&consumed) {
+        let text = token.text.as_str();
+        let in_place = place_tokens.contains(&text);
+        fits |= in_place && !is_stopword(text);
+        all_found &= consumed.is_some() || in_place || name_tokens.contains(&text);
+    }
+    if !all_found {
+        match_reglued(
+            query,
+            &name_tokens,
+            &mut consumed,
+            &mut name_used,
+            &mut name_matched_by,
+        );
+    }
     let mut place_used = vec![false; place_tokens.len()];
+    // Query words matched by where the place is (city, postcode): the name is not in one piece
+    // around them.
+    let mut in_place = vec![false; query.tokens.len()];
     let mut matched_postcode = false;
-    let (mut matched, mut total) = (0.0, 0.0);
+    let (mut matched, mut total, mut unexplained) = (0.0, 0.0, 0.0);
     for (i, token) in query.tokens.iter().enumerate() {
         let weight = token_weight(&token.text);
         total += weight;
-        if housenumber_tokens.contains(&i) {
-            matched += weight;
+        if let Some(quality) = consumed[i] {
+            matched += weight * quality;
             continue;
         }
         // Best unused name token, else best unused place token. Exact matches are looked for
@@ -92,8 +130,8 @@ pub fn score_place(
             (Some(found), _) => (Some(found), None),
             (None, Some(found)) => (None, Some(found)),
             (None, None) => (
-                best_match(token, &name_tokens, |j| name_used[j] == 0.0),
-                best_match(token, &place_tokens, |j| !place_used[j]),
+                best_match(token, &name_tokens, fits, |j| name_used[j] == 0.0),
+                best_match(token, &place_tokens, false, |j| !place_used[j]),
             ),
         };
         match (best_name, best_place) {
@@ -104,13 +142,21 @@ pub fn score_place(
             }
             (_, Some((j, m))) => {
                 place_used[j] = true;
+                in_place[i] = true;
                 matched_postcode |= is_postcode(place_tokens[j]);
                 matched += weight * m * PLACE_MATCH_FACTOR;
             }
+            // A wrong postcode is common (a neighbouring one, a CEDEX code): it explains
+            // nothing, but it is not held twice against the place.
+            _ if !is_postcode(&token.text) => unexplained += weight,
             _ => {}
         }
     }
-    let query_coverage = if total > 0.0 { matched / total } else { 0.0 };
+    let query_coverage = if total > 0.0 {
+        matched / total * (1.0 - unexplained / total)
+    } else {
+        0.0
+    };
     let name_total: f64 = name_tokens.iter().map(|t| token_weight(t)).sum();
     let name_covered: f64 = name_tokens
         .iter()
@@ -122,7 +168,7 @@ pub fn score_place(
     } else {
         0.0
     };
-    if !in_one_piece(&name_matched_by) {
+    if !in_one_piece(&name_matched_by, &in_place) {
         name_coverage *= SCATTERED_NAME_FACTOR;
     }
     if place.kind == Kind::Municipality && matched_postcode && name_coverage == 0.0 {
@@ -133,13 +179,82 @@ pub fn score_place(
     Scored { housenumber, text }
 }
 
-/// Whether the matched words of a name were matched by consecutive query words, in order
-/// (words of the name left unmatched, such as a skipped "de", do not break the piece).
-fn in_one_piece(matched_by: &[Option<usize>]) -> bool {
+/// Matches query words that the name spells in one word where the query has two ("la tour" →
+/// "latour"), or in two where the query has one ("lecomte" → "le comte", "db" → "d b"). Only
+/// words that match no word of the name as they are: an exact word is never taken apart.
+fn match_reglued(
+    query: &ParsedQuery,
+    name_tokens: &[&str],
+    consumed: &mut [Option<f64>],
+    name_used: &mut [f64],
+    name_matched_by: &mut [Option<usize>],
+) {
+    // Words that may be split or glued: whole words, not matched yet, that the name lacks.
+    let mut eligible: Vec<bool> = query
+        .tokens
+        .iter()
+        .zip(consumed.iter())
+        .map(|(t, c)| {
+            c.is_none()
+                && !t.is_prefix
+                && t.text.bytes().all(|b| b.is_ascii_lowercase())
+                && !name_tokens.contains(&t.text.as_str())
+        })
+        .collect();
+    let free = |i: usize, eligible: &[bool]| eligible[i];
+    // Two query words, one name word.
+    for i in 0..query.tokens.len().saturating_sub(1) {
+        if !free(i, &eligible) || !free(i + 1, &eligible) {
+            continue;
+        }
+        let (a, b) = (&query.tokens[i].text, &query.tokens[i + 1].text);
+        let joined = (0..name_tokens.len())
+            .find(|&j| name_used[j] == 0.0 && is_concatenation(name_tokens[j], a, b));
+        if let Some(j) = joined {
+            name_used[j] = REGLUED_MATCH;
+            name_matched_by[j] = Some(i);
+            consumed[i] = Some(REGLUED_MATCH);
+            consumed[i + 1] = Some(REGLUED_MATCH);
+            eligible[i] = false;
+            eligible[i + 1] = false;
+        }
+    }
+    // One query word, two name words.
+    for (i, token) in query.tokens.iter().enumerate() {
+        if !free(i, &eligible) {
+            continue;
+        }
+        let word = &token.text;
+        let split = (0..name_tokens.len().saturating_sub(1)).find(|&j| {
+            name_used[j] == 0.0
+                && name_used[j + 1] == 0.0
+                && is_concatenation(word, name_tokens[j], name_tokens[j + 1])
+        });
+        if let Some(j) = split {
+            for k in [j, j + 1] {
+                name_used[k] = REGLUED_MATCH;
+                name_matched_by[k] = Some(i);
+            }
+            consumed[i] = Some(REGLUED_MATCH);
+        }
+    }
+}
+
+/// Whether `whole` is `a` followed by `b`.
+fn is_concatenation(whole: &str, a: &str, b: &str) -> bool {
+    whole.len() == a.len() + b.len() && whole.starts_with(a) && whole.ends_with(b)
+}
+
+/// Whether the matched words of a name were matched by consecutive query words, in order.
+/// Words of the name left unmatched, such as a skipped "de", do not break the piece, nor does
+/// one extra query word ("rue de lilas"), nor two name words matched by one query word (split);
+/// a query word between them that names the city does ("route de rambaud jarjayes" is not
+/// Route de Jarjayes in Rambaud).
+fn in_one_piece(matched_by: &[Option<usize>], in_place: &[bool]) -> bool {
     let positions: Vec<usize> = matched_by.iter().flatten().copied().collect();
     positions
         .windows(2)
-        .all(|w| w[1] > w[0] && w[1] - w[0] <= 2)
+        .all(|w| w[1] >= w[0] && w[1] - w[0] <= 2 && !(w[0] + 1..w[1]).any(|k| in_place[k]))
 }
 
 fn token_weight(token: &str) -> f64 {
@@ -167,6 +282,7 @@ fn exact_match(
 fn best_match(
     token: &super::query::QueryToken,
     candidates: &[&str],
+    short_typos: bool,
     available: impl Fn(usize) -> bool,
 ) -> Option<(usize, f64)> {
     let mut best: Option<(usize, f64)> = None;
@@ -174,7 +290,7 @@ fn best_match(
         if !available(j) {
             continue;
         }
-        let quality = match_quality(token, candidate);
+        let quality = match_quality(token, candidate, short_typos);
         if quality > 0.0 && best.is_none_or(|(_, b)| quality > b) {
             best = Some((j, quality));
             if quality >= 1.0 {
@@ -185,8 +301,9 @@ fn best_match(
     best
 }
 
-/// 1 for the same word; less for the start of a word being typed, or a word with a typo.
-fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
+/// 1 for the same word; less for the start of a word being typed, or a word with a typo (for a
+/// three-letter word, only when `short_typos`).
+fn match_quality(token: &super::query::QueryToken, candidate: &str, short_typos: bool) -> f64 {
     let q = token.text.as_str();
     if q == candidate {
         return 1.0;
@@ -224,7 +341,12 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
         0
     };
     if allowed == 0 {
-        return 0.0;
+        let short_typo = short_typos
+            && len + 1 == FUZZY_1_MIN_LEN
+            && !token.is_prefix
+            && !is_stopword(q)
+            && is_one_deletion(candidate, q);
+        return if short_typo { SHORT_TYPO_MATCH } else { 0.0 };
     }
     let compared = if token.is_prefix && candidate.len() > q.len() {
         // A typo in a word still being typed: compare with the candidate's start.
@@ -241,6 +363,16 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str) -> f64 {
     }
 }
 
+/// Whether `short` is `long` with one letter left out.
+fn is_one_deletion(long: &str, short: &str) -> bool {
+    let (long, short) = (long.as_bytes(), short.as_bytes());
+    if long.len() != short.len() + 1 {
+        return false;
+    }
+    let common_start = long.iter().zip(short).take_while(|(a, b)| a == b).count();
+    long[common_start + 1..] == short[common_start..]
+}
+
 /// addok's weighting of text, importance and proximity into one score.
 pub fn combine(text: f64, importance: f64, proximity: Option<f64>) -> f64 {
     let (sum, weights) = match proximity {
@@ -253,4 +385,96 @@ pub fn combine(text: f64, importance: f64, proximity: Option<f64>) -> f64 {
 /// addok's proximity term: 1 on the spot, 0.37 at 50 km.
 pub fn proximity(distance_m: f64) -> f64 {
     (-(distance_m / 1000.0 / 50.0).powi(2)).exp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Position;
+
+    fn street(name: &str, place: &str) -> (Place, SearchText) {
+        let place_struct = Place {
+            kind: Kind::Street,
+            id: "75000_test".into(),
+            name: name.into(),
+            postcode: None,
+            postcodes: vec![],
+            citycode: "75000".into(),
+            citycodes: vec![],
+            city: String::new(),
+            district: None,
+            oldcity: None,
+            oldcitycode: None,
+            context: String::new(),
+            position: Position {
+                lon: 0.0,
+                lat: 0.0,
+                x: 0.0,
+                y: 0.0,
+            },
+            importance: 0.5,
+            population: None,
+            localities: vec![],
+            housenumbers_start: 0,
+            housenumbers_len: 0,
+        };
+        let text = SearchText {
+            name: crate::text::normalize(name),
+            place: crate::text::normalize(place),
+        };
+        (place_struct, text)
+    }
+
+    fn text_score(q: &str, name: &str, place: &str) -> f64 {
+        let (p, t) = street(name, place);
+        score_place(&ParsedQuery::parse(q, false), &p, &t, |_| None).text
+    }
+
+    #[test]
+    fn words_split_or_glued_differently_match_nearly_exactly() {
+        let exact = text_score("rue le sueur paris", "Rue Le Sueur", "paris 75016");
+        let glued = text_score("rue lesueur paris", "Rue Le Sueur", "paris 75016");
+        let split = text_score(
+            "rue fantin la tour paris",
+            "Rue Fantin Latour",
+            "paris 75016",
+        );
+        assert!(glued > 0.9 && glued < exact, "{glued} {exact}");
+        assert!(split > 0.9, "{split}");
+        // An exact word is never taken apart to make another match.
+        let other = text_score("rue le sueur paris", "Avenue Daniel Lesueur", "paris 75007");
+        assert!(other < 0.6, "{other}");
+    }
+
+    #[test]
+    fn a_three_letter_typo_counts_only_where_the_place_fits() {
+        let fits = text_score("rue pan 75013 paris", "Rue Péan", "paris 75013");
+        let elsewhere = text_score("rue pan 75013 paris", "Rue Péan", "lyon 69001");
+        let unrelated = text_score("rue pan 75013 paris", "Rue Nationale", "paris 75013");
+        assert!(fits > unrelated, "{fits} {unrelated}");
+        assert!(elsewhere < text_score("rue pean 75013 paris", "Rue Péan", "lyon 69001"));
+        // Elsewhere, "pan" explains no more than a word that is nothing like "pean".
+        assert_eq!(
+            elsewhere,
+            text_score("rue xyz 75013 paris", "Rue Péan", "lyon 69001")
+        );
+    }
+
+    #[test]
+    fn a_city_word_inside_the_name_breaks_it() {
+        let whole = text_score("route de rambaud jarjayes", "Route de Rambaud", "jarjayes");
+        let broken = text_score("route de rambaud jarjayes", "Route de Jarjayes", "rambaud");
+        assert!(whole > broken, "{whole} {broken}");
+    }
+
+    #[test]
+    fn concatenations_and_deletions_are_recognised() {
+        assert!(is_concatenation("latour", "la", "tour"));
+        assert!(!is_concatenation("latour", "la", "tou"));
+        assert!(is_one_deletion("pean", "pan"));
+        assert!(is_one_deletion("toul", "oul"));
+        assert!(is_one_deletion("brey", "bre"));
+        assert!(!is_one_deletion("plan", "pin"));
+        assert!(!is_one_deletion("pan", "pan"));
+    }
 }

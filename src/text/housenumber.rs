@@ -1,8 +1,10 @@
 //! Housenumbers as people write them: "12", "012", "12b", "12 b", "12 bis", "12bis", "12 B".
 //!
 //! A housenumber is a number and an optional suffix (`rep` in BAN). Suffixes are compared by a
-//! key where the Latin multiplicatives and their initials agree, as on French street plates:
-//! bis = b, ter = t, quater = q, quinquies = c, sexies = s.
+//! key, the suffix folded as written; the Latin multiplicatives and their initials are other
+//! spellings of one another, as on French street plates (bis = b, ter = t, quater = q,
+//! quinquies = c, sexies = s), tried after the spelling typed: a street may hold both "18b"
+//! and "18bis", and "18bis" means the latter.
 
 /// The largest number BAN uses for a real housenumber (99999 marks a named place).
 pub const MAX_HOUSENUMBER: u32 = 99_998;
@@ -15,20 +17,31 @@ pub struct HouseNumber {
     pub suffix: String,
 }
 
-/// The comparison key of a suffix: folded, without spaces, multiplicatives shortened.
+/// The comparison key of a suffix: folded, without spaces ("Lot 7" → "lot7", "BIS" → "bis").
 pub fn suffix_key(raw: &str) -> String {
-    let folded: String = super::fold(raw)
+    super::fold(raw)
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    match folded.as_str() {
-        "bis" => "b".into(),
-        "ter" => "t".into(),
-        "quater" | "qua" => "q".into(),
-        "quinquies" | "quinq" => "c".into(),
-        "sexies" => "s".into(),
-        _ => folded,
-    }
+        .collect()
+}
+
+/// Groups of suffix keys that name the same suffix: a multiplicative, its initial, and the
+/// short or misspelt forms found in BAN rows ("quarter").
+const SAME_SUFFIX: [&[&str]; 5] = [
+    &["bis", "b"],
+    &["ter", "t"],
+    &["quater", "q", "qua", "quarter"],
+    &["quinquies", "c", "quinq"],
+    &["sexies", "s"],
+];
+
+/// The other spellings of a suffix key, to try when the key itself is not on the street.
+pub fn other_spellings(key: &str) -> impl Iterator<Item = &'static str> + '_ {
+    SAME_SUFFIX
+        .iter()
+        .filter(move |group| group.contains(&key))
+        .flat_map(|group| group.iter().copied())
+        .filter(move |other| *other != key)
 }
 
 /// Whether a whole token can be the suffix of the number just before it ("12 bis", "12 b").
@@ -62,29 +75,52 @@ pub fn parse_token(token: &str) -> Option<HouseNumber> {
     })
 }
 
-/// Suffixes seen glued to a number: the multiplicatives, and one to three letters as BAN writes
-/// them ("12b", "139e", "8bv"). "12e" is also an ordinal ("douzième"): both readings are kept by
-/// the query parser, and a street whose name holds "12e" takes it as a word. "1er", "2eme" are
-/// only ordinals.
+/// Suffixes seen glued to a number: the multiplicatives; one to three letters as BAN writes
+/// them ("12b", "139e", "8bv"); letters followed by one or two digits ("6f3", "150m1",
+/// "7115chalet10"). "12e" is also an ordinal ("douzième"): both readings are kept by the query
+/// parser, and a street whose name holds "12e" takes it as a word. "1er", "2eme" are only
+/// ordinals.
 fn is_glued_suffix(rest: &str) -> bool {
-    matches!(rest, "bis" | "ter" | "quater" | "quinquies" | "sexies")
-        || (rest.len() <= 3
-            && rest.bytes().all(|b| b.is_ascii_lowercase())
-            && !matches!(rest, "er" | "em" | "eme" | "me" | "re"))
+    let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+    let digits = &rest[letters..];
+    if letters == 0 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    if digits.is_empty() {
+        matches!(rest, "bis" | "ter" | "quater" | "quinquies" | "sexies")
+            || (letters <= 3 && !matches!(rest, "er" | "em" | "eme" | "me" | "re"))
+    } else {
+        digits.len() <= 2 && letters <= 6
+    }
 }
 
-/// Other readings of an all-digit token whose last digit may be a suffix: BAN numbers some
-/// addresses "315" with suffix "2", written "3152" by people and by BAN's own labels.
-pub fn digit_suffix_reading(token: &str) -> Option<HouseNumber> {
-    if token.len() < 2 || token.len() > 5 || !token.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// Other readings of a token whose last digits may start the suffix: BAN numbers some
+/// addresses "315" with suffix "2", or "100" with suffix "2c", written "3152" and "1002c" by
+/// people and by BAN's own labels. The last digit first, then, for a number alone, the last two
+/// ("34518" is 345 suffix 18).
+pub fn digit_suffix_readings(token: &str) -> Vec<HouseNumber> {
+    let digits = token.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &token[digits..];
+    if !(2..=5).contains(&digits) || !rest.bytes().all(|b| b.is_ascii_lowercase()) || rest.len() > 3
+    {
+        return Vec::new();
     }
-    let (number, suffix) = token.split_at(token.len() - 1);
-    let number: u32 = number.parse().ok()?;
-    Some(HouseNumber {
-        number,
-        suffix: suffix.to_string(),
-    })
+    let moves: &[usize] = if rest.is_empty() && digits > 2 && &token[digits - 2..digits - 1] != "0"
+    {
+        &[1, 2]
+    } else {
+        &[1]
+    };
+    moves
+        .iter()
+        .filter_map(|moved| {
+            let (number, suffix) = token.split_at(digits - moved);
+            Some(HouseNumber {
+                number: number.parse().ok()?,
+                suffix: suffix.to_string(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -102,14 +138,35 @@ mod tests {
     fn reads_every_spelling_of_a_suffixed_number() {
         assert_eq!(parse_token("12"), hn(12, ""));
         assert_eq!(parse_token("012"), hn(12, ""));
-        assert_eq!(parse_token("12bis"), hn(12, "b"));
+        assert_eq!(parse_token("12bis"), hn(12, "bis"));
         assert_eq!(parse_token("12b"), hn(12, "b"));
-        assert_eq!(parse_token("12ter"), hn(12, "t"));
-        assert_eq!(parse_token("7quater"), hn(7, "q"));
+        assert_eq!(parse_token("12ter"), hn(12, "ter"));
+        assert_eq!(parse_token("7quater"), hn(7, "quater"));
         assert_eq!(parse_token("139e"), hn(139, "e"));
         assert_eq!(parse_token("8bv"), hn(8, "bv"));
-        assert_eq!(digit_suffix_reading("3152"), hn(315, "2"));
-        assert_eq!(digit_suffix_reading("7"), None);
+        assert_eq!(parse_token("6f3"), hn(6, "f3"));
+        assert_eq!(parse_token("7115chalet10"), hn(7115, "chalet10"));
+        assert_eq!(parse_token("345lot"), hn(345, "lot"));
+        assert_eq!(parse_token("12rue7"), hn(12, "rue7"));
+        assert_eq!(parse_token("12b345"), None);
+    }
+
+    #[test]
+    fn the_last_digits_of_a_number_may_be_its_suffix() {
+        let readings = |t| {
+            digit_suffix_readings(t)
+                .into_iter()
+                .map(|h| (h.number, h.suffix))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(readings("3152"), [(315, "2".into()), (31, "52".into())]);
+        assert_eq!(readings("1002c"), [(100, "2c".into())]);
+        assert_eq!(readings("34518"), [(3451, "8".into()), (345, "18".into())]);
+        assert_eq!(readings("1205"), [(120, "5".into())]);
+        assert_eq!(readings("12"), [(1, "2".into())]);
+        assert!(readings("7").is_empty());
+        assert!(readings("7b").is_empty());
+        assert!(readings("12chalet").is_empty());
     }
 
     #[test]
@@ -121,10 +178,18 @@ mod tests {
     }
 
     #[test]
-    fn suffix_keys_agree_between_word_and_initial() {
-        assert_eq!(suffix_key("bis"), suffix_key("B"));
-        assert_eq!(suffix_key("ter"), suffix_key("t"));
-        assert_eq!(suffix_key("Quater"), "q");
+    fn suffix_keys_keep_the_spelling_and_list_the_others() {
+        assert_eq!(suffix_key("BIS"), "bis");
+        assert_eq!(suffix_key("Lot 7"), "lot7");
         assert_eq!(suffix_key(""), "");
+        assert_eq!(other_spellings("bis").collect::<Vec<_>>(), ["b"]);
+        assert_eq!(other_spellings("b").collect::<Vec<_>>(), ["bis"]);
+        assert_eq!(other_spellings("t").collect::<Vec<_>>(), ["ter"]);
+        assert_eq!(
+            other_spellings("quater").collect::<Vec<_>>(),
+            ["q", "qua", "quarter"]
+        );
+        assert_eq!(other_spellings("a").count(), 0);
+        assert_eq!(other_spellings("").count(), 0);
     }
 }

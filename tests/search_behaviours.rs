@@ -1,0 +1,378 @@
+//! The ways people write an address that the search must understand (issue 3), each checked on
+//! the real data: words split or glued, ordinals in words, every spelling of a suffix, leading
+//! zeros, numbers missing from a street, wrong postcodes, postal noise, the keystrokes of
+//! autocomplete, and the score scale. Expected answers are BAN ids of real rows, found in the
+//! data where the test can derive them.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use adresse::ingest::ban_csv::BanRow;
+use common::{enc, get, props, sample_rows};
+
+/// The results of `/search/` for `q` (autocomplete off unless `params` says otherwise).
+async fn search(q: &str, params: &str) -> Vec<serde_json::Value> {
+    let (status, body) = get(&format!("/search/?q={}&{params}", enc(q))).await;
+    assert_eq!(status, 200, "{q}");
+    props(&body).into_iter().cloned().collect()
+}
+
+async fn first(q: &str) -> serde_json::Value {
+    search(q, "autocomplete=0")
+        .await
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{q}: no result"))
+}
+
+fn city(row: &BanRow) -> &str {
+    if row.code_insee.starts_with("75") {
+        "Paris"
+    } else {
+        &row.nom_commune
+    }
+}
+
+#[tokio::test]
+async fn words_split_or_glued_differently_find_the_name() {
+    for (q, id) in [
+        // "Le Sueur" typed in one word; "Avenue Daniel Lesueur" is another street.
+        ("rue lesueur paris", "75116_5622"),
+        // "Le Comte" glued; "Rue Lecomte" (17e) exists, but "Michel" and the postcode fit.
+        ("12 rue michel lecomte 75003 paris", "75103_6336_00012"),
+        // "Latour" typed in two words.
+        ("rue fantin la tour paris", "75116_3504"),
+        // Both spellings exist, in two communes: the city decides.
+        (
+            "84 chemin de combebelle saint-sauveur",
+            "05156_0bs8lm_00084",
+        ),
+        (
+            "12 chemin de combe belle saint-leger-les-melezes",
+            "05149_0450_00012",
+        ),
+    ] {
+        let p = first(q).await;
+        assert_eq!(p["id"], id, "{q}: got {}", p["label"]);
+        assert!(p["score"].as_f64().unwrap() > 0.8, "{q}: {}", p["score"]);
+    }
+    // Names written as typed keep their exact match first.
+    assert_eq!(first("rue lecomte paris").await["id"], "75117_5449");
+    assert_eq!(first("rue le sueur paris").await["id"], "75116_5622");
+}
+
+#[tokio::test]
+async fn ordinals_in_words_figures_or_roman_numerals_are_one_word() {
+    for (queries, name) in [
+        (
+            &[
+                "avenue hussein premier de jordanie paris",
+                "av hussein 1er de jordanie paris",
+            ][..],
+            "Avenue Hussein 1er de Jordanie",
+        ),
+        (
+            &[
+                "allee de la deuxieme db paris",
+                "allée de la 2e D.B. paris",
+                "allee de la 2eme db paris",
+            ][..],
+            "Allée de la Deuxième D.B.",
+        ),
+        (
+            &["avenue leopold ii paris", "avenue léopold deuxième paris"][..],
+            "Avenue Léopold II",
+        ),
+    ] {
+        for q in queries {
+            let p = first(q).await;
+            assert_eq!(p["name"], name, "{q}: got {}", p["label"]);
+            assert_eq!(p["type"], "street", "{q}");
+        }
+    }
+}
+
+/// Real rows with the suffix `rep`, the first of each file that has one.
+fn rows_with_suffix(rep: &str) -> Vec<BanRow> {
+    ["adresses-75.csv.gz", "adresses-05.csv.gz"]
+        .into_iter()
+        .filter_map(|file| {
+            sample_rows(file, 1)
+                .into_iter()
+                .find(|r| r.rep == rep && r.numero > 1)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn ter_and_quater_in_every_spelling_find_the_same_housenumber() {
+    for (rep, spellings) in [
+        ("ter", &["ter", " ter", " t", "t", " TER"][..]),
+        ("t", &["t", " t", " ter", "ter", " T"][..]),
+        ("quater", &["quater", " quater", " q", "q"][..]),
+        ("q", &["q", " q", " quater", "quater", " Q"][..]),
+    ] {
+        let rows = rows_with_suffix(rep);
+        assert!(!rows.is_empty(), "no row with suffix {rep}");
+        for row in rows {
+            for spelling in spellings {
+                let q = format!(
+                    "{}{spelling} {} {} {}",
+                    row.numero,
+                    row.nom_voie,
+                    row.code_postal,
+                    city(&row)
+                );
+                let p = first(&q).await;
+                assert_eq!(p["id"], row.id.as_str(), "{q}: got {}", p["label"]);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn bis_and_b_at_the_same_number_are_told_apart() {
+    // Streets of Hautes-Alpes with both "18b" and "18bis" (two addresses).
+    let mut by_number: BTreeMap<(String, u32), Vec<BanRow>> = BTreeMap::new();
+    for row in sample_rows("adresses-05.csv.gz", 1) {
+        if row.rep == "b" || row.rep == "bis" {
+            by_number
+                .entry((row.voie_id(), row.numero))
+                .or_default()
+                .push(row);
+        }
+    }
+    let pairs: Vec<&Vec<BanRow>> = by_number.values().filter(|rows| rows.len() == 2).collect();
+    assert!(!pairs.is_empty(), "no street holds both b and bis");
+    for rows in pairs {
+        for row in rows {
+            let q = format!(
+                "{}{} {} {} {}",
+                row.numero, row.rep, row.nom_voie, row.code_postal, row.nom_commune
+            );
+            let p = first(&q).await;
+            assert_eq!(p["id"], row.id.as_str(), "{q}: got {}", p["label"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn unusual_suffixes_are_found() {
+    // Suffixes of letters and digits, of two words, or whose first character is a digit.
+    let mut rows = Vec::new();
+    for row in sample_rows("adresses-05.csv.gz", 1) {
+        let unusual = row.rep.len() >= 2
+            && row.rep.bytes().any(|b| b.is_ascii_digit())
+            && !row.rep.bytes().all(|b| b.is_ascii_digit());
+        if unusual && rows.len() < 40 {
+            rows.push(row);
+        }
+    }
+    assert!(rows.len() >= 20, "only {} rows", rows.len());
+    let mut misses = Vec::new();
+    for row in &rows {
+        let q = format!(
+            "{}{} {} {} {}",
+            row.numero, row.rep, row.nom_voie, row.code_postal, row.nom_commune
+        );
+        let p = first(&q).await;
+        if p["id"] != row.id.as_str() {
+            misses.push(format!("{q} → {}", p["label"]));
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+#[tokio::test]
+async fn leading_zeros_are_ignored() {
+    for (q, id) in [
+        ("008 rue de rivoli 75004 paris", "75104_8249_00008"),
+        ("0033 Rue Pérolière 05000 Gap", "05061_1620_00033"),
+        ("Rue Pérolière 033 Gap", "05061_1620_00033"),
+    ] {
+        let p = first(q).await;
+        assert_eq!(p["id"], id, "{q}: got {}", p["label"]);
+    }
+}
+
+/// The largest number of every street of a file, by street id, with a row of that street.
+fn streets_with_last_number(file: &str) -> BTreeMap<String, (u32, BanRow)> {
+    let mut streets: BTreeMap<String, (u32, BanRow)> = BTreeMap::new();
+    for row in sample_rows(file, 1) {
+        let entry = streets
+            .entry(row.voie_id())
+            .or_insert((row.numero, row.clone()));
+        entry.0 = entry.0.max(row.numero);
+    }
+    streets
+}
+
+#[tokio::test]
+async fn a_number_missing_from_a_street_gives_that_street_never_another_ones_number() {
+    let mut checked = 0;
+    for file in ["adresses-75.csv.gz", "adresses-05.csv.gz"] {
+        for (street_id, (last, row)) in streets_with_last_number(file).iter().step_by(300) {
+            if row.numero == 0 || row.numero == 99_999 || row.nom_voie.starts_with(char::is_numeric)
+            {
+                continue;
+            }
+            let missing = last + 1000;
+            let q = format!(
+                "{missing} {} {} {}",
+                row.nom_voie,
+                row.code_postal,
+                city(row)
+            );
+            let exact = format!(
+                "{}{} {} {} {}",
+                row.numero,
+                row.rep,
+                row.nom_voie,
+                row.code_postal,
+                city(row)
+            );
+            let p = first(&q).await;
+            assert_eq!(p["type"], "street", "{q}: got {}", p["label"]);
+            let id = p["id"].as_str().unwrap();
+            let voie = street_id.split_once('_').unwrap().1;
+            assert!(id.ends_with(voie), "{q}: got {} ({id})", p["label"]);
+            let exact_score = first(&exact).await["score"].as_f64().unwrap();
+            assert!(p["score"].as_f64().unwrap() < exact_score, "{q}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+}
+
+#[tokio::test]
+async fn a_wrong_postcode_with_the_right_city_still_finds_the_address() {
+    for (q, id) in [
+        // 42 Rue Cambon is in 75001; 75006 has a "42 Rue Madame".
+        ("42 Rue Cambon 75006 Paris", "75101_1449_00042"),
+        ("33 Rue Pérolière 05100 Gap", "05061_1620_00033"),
+    ] {
+        let p = first(q).await;
+        assert_eq!(p["id"], id, "{q}: got {}", p["label"]);
+    }
+}
+
+#[tokio::test]
+async fn postal_noise_does_not_break_the_match() {
+    for q in [
+        "BP 123 8 rue de rivoli 75004 paris cedex 04",
+        "Appartement 12, 3e étage, bâtiment B, 8 rue de Rivoli 75004 Paris",
+        "8 rue de Rivoli escalier C porte 5 75004 Paris CEDEX",
+        "Résidence les Glycines 8 rue de Rivoli 75004 Paris",
+    ] {
+        let p = first(q).await;
+        assert_eq!(p["id"], "75104_8249_00008", "{q}: got {}", p["label"]);
+    }
+}
+
+#[tokio::test]
+async fn addresses_with_paris_arrondissements_in_every_form() {
+    for q in [
+        "8 rue de rivoli paris 4",
+        "8 rue de rivoli paris 4e",
+        "8 rue de rivoli 75004",
+        "8 rue de rivoli Paris 4e Arrondissement",
+    ] {
+        let p = first(q).await;
+        assert_eq!(p["id"], "75104_8249_00008", "{q}: got {}", p["label"]);
+    }
+}
+
+/// Every keystroke of real addresses, autocomplete on: once half of the address is typed, it is
+/// among the five suggestions (measured: every keystroke of 64 addresses), and the whole
+/// address comes first.
+#[tokio::test]
+async fn every_keystroke_of_a_real_address_converges_on_it() {
+    let mut rows = sample_rows("adresses-75.csv.gz", 5_000);
+    rows.extend(sample_rows("adresses-05.csv.gz", 2_500));
+    let (mut late, mut late_in_top5) = (0, 0);
+    let mut misses = Vec::new();
+    for row in &rows {
+        let address = format!(
+            "{}{} {} {} {}",
+            row.numero,
+            row.rep,
+            row.nom_voie,
+            row.code_postal,
+            city(row)
+        );
+        let chars: Vec<char> = address.chars().collect();
+        for typed in 3..=chars.len() {
+            if typed * 2 < chars.len() {
+                continue;
+            }
+            let prefix: String = chars[..typed].iter().collect();
+            let ids: Vec<String> = search(&prefix, "autocomplete=1&limit=5")
+                .await
+                .iter()
+                .map(|p| p["id"].as_str().unwrap_or_default().to_string())
+                .collect();
+            late += 1;
+            if ids.contains(&row.id) {
+                late_in_top5 += 1;
+            } else {
+                misses.push(format!("{prefix:?} (want {})", row.id));
+            }
+            if typed == chars.len() {
+                assert_eq!(ids.first(), Some(&row.id), "{address}");
+            }
+        }
+    }
+    let share = late_in_top5 as f64 / late as f64;
+    println!(
+        "keystrokes past half of {} addresses: {late_in_top5}/{late} in the top 5",
+        rows.len()
+    );
+    assert!(share >= 0.98, "{share:.3}; misses:\n{}", misses.join("\n"));
+}
+
+#[tokio::test]
+async fn the_first_keystrokes_suggest_municipalities_and_large_streets() {
+    for (typed, name) in [("gap", "Gap"), ("par", "Paris"), ("brian", "Briançon")] {
+        let p = search(typed, "autocomplete=1").await[0].clone();
+        assert_eq!(p["name"], name, "{typed}: got {}", p["label"]);
+        assert_eq!(p["type"], "municipality", "{typed}");
+    }
+    let p = search("rue de riv", "autocomplete=1").await[0].clone();
+    assert_eq!(p["name"], "Rue de Rivoli", "got {}", p["label"]);
+}
+
+#[tokio::test]
+async fn scores_keep_addoks_scale() {
+    // Exact full addresses: 0.9 and more.
+    let mut rows = sample_rows("adresses-75.csv.gz", 2_000);
+    rows.extend(sample_rows("adresses-05.csv.gz", 1_000));
+    let mut lowest = 1.0f64;
+    for row in &rows {
+        let q = format!(
+            "{}{} {} {} {}",
+            row.numero,
+            row.rep,
+            row.nom_voie,
+            row.code_postal,
+            city(row)
+        );
+        let p = first(&q).await;
+        if p["id"] == row.id.as_str() {
+            lowest = lowest.min(p["score"].as_f64().unwrap());
+        }
+    }
+    assert!(lowest >= 0.9, "lowest score of an exact address: {lowest}");
+    // Clear misses, where the street named exists nowhere: below 0.5, or nothing at all.
+    for q in [
+        "rue imaginaire gap",
+        "12 rue imaginaire du néant 05000 gap",
+        "avenue des licornes bleues paris",
+        "xylophone quetzalcoatl zanzibar",
+    ] {
+        for p in search(q, "autocomplete=0").await {
+            let score = p["score"].as_f64().unwrap();
+            assert!(score < 0.5, "{q}: {} scores {score}", p["label"]);
+        }
+    }
+}
