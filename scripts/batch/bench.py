@@ -4,6 +4,7 @@ file in one run; and the server's memory while a large file streams through /sea
 
     python3 scripts/batch/bench.py speed  [--rows 20000] [--addok http://127.0.0.1:7979]
     python3 scripts/batch/bench.py memory [--gigabytes 1.0]
+    python3 scripts/batch/bench.py cli-memory [--rows 10000000]
 
 Both start our server themselves (target/release/adresse, index var/index, port 7881 by default)
 on loopback and stop it at the end. `speed` builds the input with make_csv.py (real BAN rows,
@@ -11,7 +12,9 @@ seeded); addok is skipped when it does not answer. `memory` streams a generated 
 chunked transfer encoding and samples the server's resident memory (VmRSS) every 0.2 s: mostly
 rows too short to search (answered at once), one real address per 100 rows, so that the run
 measures the streaming path (upload, parse, output) in bounded time rather than search speed.
-Everything is bounded in size and time. Standard library only.
+`cli-memory` writes a file of --rows rows (99 rows "ab,x" for one real address; all are
+searched, cheaply) to target/batch/ and reports the CLI's peak RSS (getrusage of the child)
+against a 3,000-row run. Everything is bounded in size and time. Standard library only.
 """
 import argparse
 import concurrent.futures
@@ -122,6 +125,7 @@ def count_rows(path):
 
 
 def speed(args):
+    args.rows = args.rows or 20000
     os.makedirs(os.path.join(ROOT, "target", "batch"), exist_ok=True)
     path = os.path.join(ROOT, "target", "batch", f"bench-{args.rows}.csv")
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "batch", "make_csv.py"),
@@ -234,10 +238,40 @@ def memory(args):
         server.wait()
 
 
+def cli_memory(args):
+    args.rows = args.rows or 10_000_000
+    os.makedirs(os.path.join(ROOT, "target", "batch"), exist_ok=True)
+    path = os.path.join(ROOT, "target", "batch", f"cheap-{args.rows}.csv")
+    with open(path, "wb") as f:
+        f.write(b"adresse,ville\n")
+        block = b"ab,x\n" * 99 + b"8 rue de Rivoli,Paris\n"
+        for _ in range(args.rows // 100):
+            f.write(block)
+    for rows in (3000, args.rows):
+        source = path
+        if rows != args.rows:
+            source = path + ".head"
+            with open(path, "rb") as f, open(source, "wb") as out:
+                for _ in range(rows + 1):
+                    out.write(f.readline())
+        started = time.time()
+        # A fresh interpreter per run, so that RUSAGE_CHILDREN holds this run alone.
+        measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+                   "stderr=subprocess.DEVNULL); "
+                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        out = subprocess.run([sys.executable, "-c", measure, BINARY, "geocode", source, "-o",
+                              os.devnull, "--index", args.index],
+                             check=True, capture_output=True, text=True).stdout
+        print(f"{rows:,} rows: {time.time() - started:.1f}s, peak RSS {int(out) / 1024:.0f} MiB")
+    os.remove(path)
+    os.remove(path + ".head")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["speed", "memory"])
-    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("mode", choices=["speed", "memory", "cli-memory"])
+    parser.add_argument("--rows", type=int, default=None,
+                        help="rows: 20,000 for speed, 10,000,000 for cli-memory")
     parser.add_argument("--gigabytes", type=float, default=1.0)
     parser.add_argument("--index", default=os.path.join(ROOT, "var", "index"))
     parser.add_argument("--port", type=int, default=7881)
@@ -248,7 +282,7 @@ def main():
     if not os.path.exists(args.index):
         raise SystemExit(f"no index at {args.index}: run `cargo run --release` once, or "
                          f"`adresse ingest --index {args.index} data/ban`")
-    speed(args) if args.mode == "speed" else memory(args)
+    {"speed": speed, "memory": memory, "cli-memory": cli_memory}[args.mode](args)
 
 
 if __name__ == "__main__":
