@@ -13,8 +13,18 @@ use crate::model::{HouseNumberRecord, Kind};
 
 pub use query::ParsedQuery;
 
-/// Candidates retrieved for rescoring, beyond the number of results asked.
+/// Candidates retrieved for rescoring, beyond the number of results asked: a word being typed
+/// matches many more places than a whole one, so autocomplete needs more to find the right one.
 const EXTRA_CANDIDATES: usize = 100;
+const EXTRA_CANDIDATES_WHOLE_WORDS: usize = 50;
+
+fn extra_candidates(autocomplete: bool) -> usize {
+    if autocomplete {
+        EXTRA_CANDIDATES
+    } else {
+        EXTRA_CANDIDATES_WHOLE_WORDS
+    }
+}
 
 /// Restrictions on results: each list ORed within itself, the lists ANDed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,7 +69,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
         &query,
         &request.filters,
         request.near,
-        request.limit + EXTRA_CANDIDATES,
+        request.limit + extra_candidates(request.autocomplete),
     )?;
     let kinds = &request.filters.kinds;
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
