@@ -12,7 +12,7 @@ mod common;
 
 use adresse::ingest::ban_csv::BanRow;
 use adresse::search::{Filters, SearchRequest};
-use common::{geocoder, sample_rows};
+use common::{city, full_address, geocoder, sample_rows};
 
 /// A small deterministic generator (splitmix64): the query sets never change between runs.
 struct Rng(u64);
@@ -29,25 +29,6 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-}
-
-fn city(row: &BanRow) -> &str {
-    if row.code_insee.starts_with("75") {
-        "Paris"
-    } else {
-        &row.nom_commune
-    }
-}
-
-fn full(row: &BanRow) -> String {
-    format!(
-        "{}{} {} {} {}",
-        row.numero,
-        row.rep,
-        row.nom_voie,
-        row.code_postal,
-        city(row)
-    )
 }
 
 fn without_accents(s: &str) -> String {
@@ -205,7 +186,7 @@ fn categories() -> Vec<Category> {
         },
     ];
     for row in &rows {
-        let address = full(row);
+        let address = full_address(row);
         categories[0].cases.push(hn(address.clone(), row));
         categories[1].cases.push(hn(without_accents(&address), row));
         categories[2].cases.push(hn(address.to_uppercase(), row));

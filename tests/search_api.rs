@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{enc, get, props, sample_rows};
+use common::{enc, full_address, get, props, sample_rows};
 
 async fn first(q: &str) -> serde_json::Value {
     let (status, body) = get(&format!("/search/?q={}", enc(q))).await;
@@ -40,15 +40,7 @@ async fn a_sample_of_real_full_addresses_is_found_first() {
     rows.extend(sample_rows("adresses-05.csv.gz", 400));
     let mut misses = Vec::new();
     for row in &rows {
-        let city = if row.code_insee.starts_with("75") {
-            "Paris"
-        } else {
-            &row.nom_commune
-        };
-        let q = format!(
-            "{}{} {} {} {}",
-            row.numero, row.rep, row.nom_voie, row.code_postal, city
-        );
+        let q = full_address(row);
         let p = first(&q).await;
         if p["id"] != row.id.as_str() {
             misses.push(format!("{q} → {} ({})", p["label"], p["id"]));

@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use adresse::ingest::ban_csv::BanRow;
-use common::{enc, get, props, sample_rows};
+use common::{city, enc, full_address, get, props, sample_rows};
 
 /// The results of `/search/` for `q` (autocomplete off unless `params` says otherwise).
 async fn search(q: &str, params: &str) -> Vec<serde_json::Value> {
@@ -24,14 +24,6 @@ async fn first(q: &str) -> serde_json::Value {
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("{q}: no result"))
-}
-
-fn city(row: &BanRow) -> &str {
-    if row.code_insee.starts_with("75") {
-        "Paris"
-    } else {
-        &row.nom_commune
-    }
 }
 
 #[tokio::test]
@@ -224,14 +216,7 @@ async fn a_number_missing_from_a_street_gives_that_street_never_another_ones_num
                 row.code_postal,
                 city(row)
             );
-            let exact = format!(
-                "{}{} {} {} {}",
-                row.numero,
-                row.rep,
-                row.nom_voie,
-                row.code_postal,
-                city(row)
-            );
+            let exact = full_address(row);
             let p = first(&q).await;
             assert_eq!(p["type"], "street", "{q}: got {}", p["label"]);
             let id = p["id"].as_str().unwrap();

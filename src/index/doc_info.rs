@@ -63,6 +63,14 @@ impl DocInfo {
         })
     }
 
+    /// The place of a document, without cloning the segment's view.
+    pub fn ord(&self, segment: SegmentId, doc: DocId) -> Option<u32> {
+        self.segments
+            .iter()
+            .find(|(s, _)| *s == segment)
+            .and_then(|(_, ords)| ords.get(doc as usize).copied())
+    }
+
     /// The documents of one segment, by doc id.
     pub fn segment(&self, id: SegmentId) -> Option<SegmentDocs> {
         self.segments

@@ -352,10 +352,7 @@ fn top_places(
     let mut ords = Vec::with_capacity(top.len());
     for (_, address) in top {
         let segment = searcher.segment_reader(address.segment_ord);
-        let ord = docs
-            .segment(segment.segment_id())
-            .and_then(|d| d.ord(address.doc_id));
-        if let Some(ord) = ord {
+        if let Some(ord) = docs.ord(segment.segment_id(), address.doc_id) {
             ords.push(ord);
         }
     }

@@ -59,6 +59,27 @@ pub fn sample_rows(file: &str, step: usize) -> Vec<BanRow> {
     rows
 }
 
+/// The city as people write it: "Paris" for any arrondissement, else the commune's name.
+pub fn city(row: &BanRow) -> &str {
+    if row.code_insee.starts_with("75") {
+        "Paris"
+    } else {
+        &row.nom_commune
+    }
+}
+
+/// A row written as a full address: "12b Rue Royale 75008 Paris".
+pub fn full_address(row: &BanRow) -> String {
+    format!(
+        "{}{} {} {} {}",
+        row.numero,
+        row.rep,
+        row.nom_voie,
+        row.code_postal,
+        city(row)
+    )
+}
+
 /// GETs `uri` from the in-process app; returns the status and the JSON body.
 pub async fn get(uri: &str) -> (StatusCode, serde_json::Value) {
     let response = adresse::server::app(geocoder().clone())
