@@ -7,6 +7,7 @@ pub mod numbers;
 pub mod places;
 pub mod schema;
 pub mod spatial;
+pub mod word_ids;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ use numbers::{NumberRecord, Numbers};
 use places::PlaceTable;
 use schema::Fields;
 use spatial::{PointTree, Target};
+use word_ids::WordIds;
 
 /// File names inside a generation directory.
 pub const TANTIVY_DIR: &str = "tantivy";
@@ -35,6 +37,8 @@ pub struct Index {
     pub fields: Fields,
     /// Document → place and ranking facts, for candidate retrieval.
     pub docs: DocInfo,
+    /// Each place's words as numbers, for scoring common words in candidate retrieval.
+    pub word_ids: WordIds,
     pub table: PlaceTable,
     pub numbers: Numbers,
     /// Every housenumber point.
@@ -65,6 +69,7 @@ impl Index {
         let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
         check_consistency(&table, &numbers)?;
         let docs = DocInfo::read(&reader.searcher(), fields.ord, &table.places)?;
+        let word_ids = WordIds::build(&table.texts);
         let (housenumber_points, street_points, municipality_points) =
             build_trees(&table, &numbers);
         Ok(Index {
@@ -72,6 +77,7 @@ impl Index {
             reader,
             fields,
             docs,
+            word_ids,
             table,
             numbers,
             housenumber_points,

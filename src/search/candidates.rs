@@ -2,20 +2,24 @@
 //! that share words with it, ranked by BM25 tweaked by importance (and proximity when a
 //! location is given). The real ranking happens afterwards, in `score`.
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 use crate::error::Result;
+use crate::index::doc_info::{RankFacts, SegmentDocs};
+use crate::index::places::SearchText;
 use crate::index::schema::Fields;
 use crate::index::spatial::haversine_m;
+use crate::index::word_ids::WordIds;
 use crate::index::DocInfo;
 use crate::model::Kind;
 use crate::text::is_stopword;
 
+use super::common_words::{CommonWord, CommonWordsScorer, FieldStats, TextField};
 use super::query::{is_postcode, ParsedQuery, QueryToken};
 use super::Filters;
 
@@ -39,10 +43,13 @@ const COMMON_MIN_DOCS: u64 = 1_000;
 const COMMON_SHARE: f64 = 0.02;
 
 /// Places (by `ord`) worth rescoring.
+#[allow(clippy::too_many_arguments)]
 pub fn retrieve(
     searcher: &Searcher,
     fields: &Fields,
     docs: &DocInfo,
+    texts: &[SearchText],
+    word_ids: &WordIds,
     query: &ParsedQuery,
     filters: &Filters,
     near: Option<(f64, f64)>,
@@ -51,23 +58,35 @@ pub fn retrieve(
     let num_docs = searcher.num_docs();
     let rarest = (1.0 + num_docs as f32).ln();
     let common_above = COMMON_MIN_DOCS.max((num_docs as f64 * COMMON_SHARE) as u64);
+    let stats = [
+        FieldStats::of(searcher, fields.name),
+        FieldStats::of(searcher, fields.place),
+    ];
     let mut rare: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut common: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // Common words that rank the rare words' candidates from their own text, and those that
+    // can only be scored by tantivy.
+    let mut common_words: Vec<CommonWord> = Vec::new();
+    let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     // How many documents hold each query word in their name and in their place field.
     let mut held = Vec::with_capacity(query.tokens.len());
     for (i, token) in query.tokens.iter().enumerate() {
         let where_clause = || where_clause(fields, query, i);
-        let (clause, doc_freq, in_fields) =
-            word_clause(searcher, fields, token, rarest, where_clause);
-        held.push(in_fields);
-        if doc_freq > common_above {
-            common.push((Occur::Should, clause));
+        let word = word_clause(searcher, fields, &stats, token, rarest, where_clause);
+        held.push(word.in_fields);
+        if word.doc_freq > common_above {
+            match word.common {
+                Some(scored_from_text) => common_words.push(scored_from_text),
+                None => common_in_tantivy.push((Occur::Should, word.clause.box_clone())),
+            }
+            common.push((Occur::Should, word.clause));
         } else {
-            rare.push((Occur::Should, clause));
+            rare.push((Occur::Should, word.clause));
         }
     }
     for (clause, doc_freq) in reglued_clauses(searcher, fields, query, &held) {
         if doc_freq > common_above {
+            common_in_tantivy.push((Occur::Should, clause.box_clone()));
             common.push((Occur::Should, clause));
         } else {
             rare.push((Occur::Should, clause));
@@ -82,9 +101,17 @@ pub fn retrieve(
     if !rare.is_empty() {
         let rare_words = BooleanQuery::new(rare.iter().map(|(o, q)| (*o, q.box_clone())).collect());
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(rare_words))];
-        clauses.extend(common.iter().map(|(o, q)| (*o, q.box_clone())));
+        clauses.extend(common_in_tantivy);
         clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-        let ords = top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)?;
+        let matches = searcher.search(&BooleanQuery::new(clauses), &EveryMatch)?;
+        let ords = best_of(
+            searcher,
+            docs,
+            matches,
+            CommonWordsScorer::new(&common_words, word_ids, texts),
+            near,
+            limit,
+        );
         if ords.len() >= limit.min(MIN_CANDIDATES) {
             return Ok(ords);
         }
@@ -106,10 +133,11 @@ const MIN_CANDIDATES: usize = 10;
 fn word_clause(
     searcher: &Searcher,
     fields: &Fields,
+    stats: &[FieldStats; 2],
     token: &QueryToken,
     rarest: f32,
     where_clause: impl Fn() -> Option<Box<dyn Query>>,
-) -> (Box<dyn Query>, u64, [u64; 2]) {
+) -> WordClause {
     let boost = if is_stopword(&token.text) {
         STOPWORD_BOOST
     } else {
@@ -118,6 +146,9 @@ fn word_clause(
     let len = token.text.chars().count();
     let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // The same alternatives, scored from a place's own words (see `common_words`); None as soon
+    // as one alternative cannot be (a near spelling).
+    let mut common = Some(CommonWord::default());
     let searched_fields = [(fields.name, NAME_BOOST), (fields.place, 1.0)];
     let in_fields = searched_fields
         .map(|(field, _)| doc_freq(searcher, &Term::from_field_text(field, &token.text)));
@@ -125,12 +156,25 @@ fn word_clause(
     // A word the index holds somewhere is no typo: walking the term dictionary with a typo
     // automaton for it (a city word in the name field, say) only costs time.
     let unknown_word = total_doc_freq == 0;
-    for (field, field_boost) in searched_fields {
+    for ((field, field_boost), (which, stats)) in searched_fields
+        .into_iter()
+        .zip([TextField::Name, TextField::Place].into_iter().zip(*stats))
+    {
         let term = Term::from_field_text(field, &token.text);
         alternatives.push(boosted(
             TermQuery::new(term.clone(), IndexRecordOption::WithFreqs),
             boost * field_boost,
         ));
+        if let Some(common) = common.as_mut() {
+            common.add_term(
+                searcher,
+                field,
+                which,
+                &token.text,
+                boost * field_boost,
+                stats,
+            );
+        }
         let typo_boost = TYPO_WEIGHT * rarest * boost * field_boost;
         if token.is_prefix {
             // Completions of the word being typed, as typed and as expanded.
@@ -141,6 +185,9 @@ fn word_clause(
                     FuzzyTermQuery::new_prefix(term, 0, false),
                     prefix_boost,
                 ));
+                if let Some(common) = common.as_mut() {
+                    common.add_prefix(which, prefix, prefix_boost);
+                }
             }
             // Near spellings only when nothing starts as typed: walking the term dictionary
             // with a typo automaton is the dearest part of a query.
@@ -149,6 +196,7 @@ fn word_clause(
                     FuzzyTermQuery::new_prefix(term, 1, true),
                     typo_boost * 0.5,
                 ));
+                common = None;
             }
         } else if numeric && len <= 2 && field == fields.name {
             // "Paris 11" means the 11th: the number also finds the ordinal "11e" ("1er") in a
@@ -163,16 +211,28 @@ fn word_clause(
                 TermQuery::new(term, IndexRecordOption::WithFreqs),
                 0.9 * boost * field_boost,
             ));
+            if let Some(common) = common.as_mut() {
+                common.add_term(
+                    searcher,
+                    field,
+                    which,
+                    &ordinal,
+                    0.9 * boost * field_boost,
+                    stats,
+                );
+            }
         } else if len >= FUZZY_1_MIN_LEN && !numeric && unknown_word {
             let distance = if len >= FUZZY_2_MIN_LEN { 2 } else { 1 };
             alternatives.push(boosted(
                 FuzzyTermQuery::new(term, distance, true),
                 typo_boost,
             ));
+            common = None;
         }
     }
     if let Some(clause) = short_typo_clause(fields, token, in_fields, &where_clause) {
         alternatives.push(boosted(clause, TYPO_WEIGHT * rarest * SHORT_TYPO_SHARE));
+        common = None;
     }
     // Words that must not bring candidates in by themselves: a short start of a word being
     // typed ("pa" completes to thousands of words) and a number that may be the housenumber
@@ -181,11 +241,23 @@ fn word_clause(
     if typed_start || (numeric && !is_postcode(&token.text)) {
         total_doc_freq = u64::MAX;
     }
-    (
-        Box::new(BooleanQuery::new(alternatives)),
-        total_doc_freq,
+    WordClause {
+        clause: Box::new(BooleanQuery::new(alternatives)),
+        doc_freq: total_doc_freq,
         in_fields,
-    )
+        common,
+    }
+}
+
+/// One query word's clause, and what retrieval needs to know of it.
+struct WordClause {
+    clause: Box<dyn Query>,
+    /// Documents that hold it (u64::MAX for a word that must not select on its own).
+    doc_freq: u64,
+    /// Documents that hold it in the name and in the place field.
+    in_fields: [u64; 2],
+    /// The clause scored from a place's words, when it can be.
+    common: Option<CommonWord>,
 }
 
 /// Words that are elided or glued to the next in French names ("Le Nain" / "Lenain"): the
@@ -325,6 +397,103 @@ fn where_clause(fields: &Fields, query: &ParsedQuery, except: usize) -> Option<B
     }
 }
 
+/// How much a place's importance, and its proximity when a point is given, scale its BM25.
+fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
+    let mut factor = 1.0 + facts.importance as f64;
+    if let Some((qlon, qlat)) = near {
+        let km = haversine_m(qlon, qlat, facts.lon as f64, facts.lat as f64) / 1000.0;
+        factor *= 1.0 + 2.0 * (-(km / 50.0).powi(2)).exp();
+    }
+    factor as f32
+}
+
+/// The `limit` best places among every match of the rare words: their BM25 plus what the
+/// common words add, scaled by `rank_factor`. Ties go to the lower `ord`, for answers that do
+/// not depend on how documents fell into segments.
+fn best_of(
+    searcher: &Searcher,
+    docs: &DocInfo,
+    matches: Vec<(SegmentOrdinal, DocId, Score)>,
+    mut common: CommonWordsScorer,
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Vec<u32> {
+    // (BM25 of the rare words, factor, ord)
+    let mut found: Vec<(Score, f32, u32)> = Vec::with_capacity(matches.len());
+    let mut segment: Option<(SegmentOrdinal, Option<SegmentDocs>)> = None;
+    for (segment_ord, doc, score) in matches {
+        if segment.as_ref().is_none_or(|(s, _)| *s != segment_ord) {
+            let id = searcher.segment_reader(segment_ord).segment_id();
+            segment = Some((segment_ord, docs.segment(id)));
+        }
+        let Some(segment_docs) = segment.as_ref().and_then(|(_, d)| d.as_ref()) else {
+            continue;
+        };
+        let (Some(ord), Some(facts)) = (segment_docs.ord(doc), segment_docs.facts(doc)) else {
+            continue;
+        };
+        found.push((score, rank_factor(facts, near), ord));
+    }
+    // In place order, places of one commune follow each other (see `CommonWordsScorer`).
+    found.sort_unstable_by_key(|&(_, _, ord)| ord);
+    let mut scored: Vec<(f32, u32)> = found
+        .into_iter()
+        .map(|(score, factor, ord)| ((score + common.score(ord)) * factor, ord))
+        .collect();
+    let by_rank = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, by_rank);
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(by_rank);
+    scored.into_iter().map(|(_, ord)| ord).collect()
+}
+
+/// Collects every matching document with its score: rare words match few enough documents
+/// that ranking them all in Rust is cheaper than tantivy scoring common words for them.
+struct EveryMatch;
+
+impl Collector for EveryMatch {
+    type Fruit = Vec<(SegmentOrdinal, DocId, Score)>;
+    type Child = EveryMatchInSegment;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        _reader: &SegmentReader,
+    ) -> tantivy::Result<EveryMatchInSegment> {
+        Ok(EveryMatchInSegment {
+            segment,
+            matches: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+struct EveryMatchInSegment {
+    segment: SegmentOrdinal,
+    matches: Vec<(SegmentOrdinal, DocId, Score)>,
+}
+
+impl SegmentCollector for EveryMatchInSegment {
+    type Fruit = Vec<(SegmentOrdinal, DocId, Score)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.matches.push((self.segment, doc, score));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.matches
+    }
+}
+
 /// Runs the query; BM25 scaled by importance, and by proximity when a point is given.
 fn top_places(
     searcher: &Searcher,
@@ -340,12 +509,7 @@ fn top_places(
             let Some(facts) = segment_docs.as_ref().and_then(|d| d.facts(doc)) else {
                 return score;
             };
-            let mut factor = 1.0 + facts.importance as f64;
-            if let Some((qlon, qlat)) = near {
-                let km = haversine_m(qlon, qlat, facts.lon as f64, facts.lat as f64) / 1000.0;
-                factor *= 1.0 + 2.0 * (-(km / 50.0).powi(2)).exp();
-            }
-            score * factor as f32
+            score * rank_factor(facts, near)
         }
     });
     let top = searcher.search(query, &collector)?;

@@ -2,6 +2,7 @@
 //! Rust (finding the housenumber on streets), and keep the best, in a deterministic order.
 
 pub mod candidates;
+pub mod common_words;
 pub mod query;
 pub mod score;
 
@@ -66,6 +67,8 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
         &searcher,
         &index.fields,
         &index.docs,
+        &index.table.texts,
+        &index.word_ids,
         &query,
         &request.filters,
         request.near,

@@ -1,0 +1,236 @@
+//! The share of common words in a candidate's retrieval score, computed from the candidate's own
+//! indexed words instead of tantivy's posting lists.
+//!
+//! Common words ("rue", "de", "paris", a possible housenumber) rank candidates but do not bring
+//! them in. Handed to tantivy as optional clauses, each one's posting list was walked in windows
+//! of 4,096 documents every time the rare words moved to the next candidate: on a full-address
+//! query, most of the retrieval time went there. The place table already holds every place's
+//! indexed words, so each candidate of the rare words is scored here, with the formula tantivy
+//! applies (BM25 with its defaults and quantised field lengths; a constant for a completion).
+
+use rustc_hash::FxHashMap;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+
+use crate::index::places::SearchText;
+use crate::index::word_ids::{word_hash, WordIds};
+
+/// tantivy's BM25 parameters.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// What BM25 needs of one field across the whole index.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldStats {
+    doc_count: u64,
+    average_length: f32,
+    /// BM25's length normalisation of the shortest fields, worked out once per query.
+    short_fields: [f32; SHORT_FIELD_WORDS],
+}
+
+/// Fields of fewer words than this have their length normalisation ready.
+const SHORT_FIELD_WORDS: usize = 32;
+
+impl FieldStats {
+    pub fn of(searcher: &Searcher, field: Field) -> FieldStats {
+        let mut tokens = 0u64;
+        let mut docs = 0u64;
+        for segment in searcher.segment_readers() {
+            docs += u64::from(segment.max_doc());
+            tokens += segment
+                .inverted_index(field)
+                .map_or(0, |index| index.total_num_tokens());
+        }
+        let mut stats = FieldStats {
+            doc_count: docs,
+            average_length: if docs == 0 {
+                1.0
+            } else {
+                tokens as f32 / docs as f32
+            },
+            short_fields: [0.0; SHORT_FIELD_WORDS],
+        };
+        for length in 0..SHORT_FIELD_WORDS {
+            stats.short_fields[length] = stats.length_part(length);
+        }
+        stats
+    }
+
+    /// BM25's normalisation of a field of `length` words against the average.
+    fn length_part(&self, length: usize) -> f32 {
+        // tantivy stores lengths on one byte, exact for short fields and rounded beyond.
+        let length = FieldNormReader::id_to_fieldnorm(FieldNormReader::fieldnorm_to_id(
+            length.min(u32::MAX as usize) as u32,
+        ));
+        K1 * (1.0 - B + B * length as f32 / self.average_length)
+    }
+
+    /// tantivy's inverse document frequency.
+    fn idf(&self, doc_freq: u64) -> f32 {
+        let n = self.doc_count.max(doc_freq);
+        let x = ((n - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+        (1.0 + x).ln()
+    }
+
+    /// The term-frequency part of BM25 for `tf` occurrences in a field of `length` words.
+    fn tf_part(&self, tf: u32, length: usize) -> f32 {
+        let normalisation = match self.short_fields.get(length) {
+            Some(ready) => *ready,
+            None => self.length_part(length),
+        };
+        let tf = tf as f32;
+        tf / (tf + normalisation)
+    }
+}
+
+/// Which of a place's two indexed fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Name,
+    Place,
+}
+
+/// One alternative of a common word, as the tantivy clause it stands for would score it.
+#[derive(Debug, Clone)]
+enum Part {
+    /// The word itself: BM25 of its occurrences, times `weight` (the boosts, idf and 1 + k1).
+    Term {
+        field: TextField,
+        hash: u64,
+        weight: f32,
+        stats: FieldStats,
+    },
+    /// Some word of the field starts with `prefix`: a constant, as tantivy scores completions.
+    Prefix {
+        field: TextField,
+        prefix: String,
+        score: f32,
+    },
+}
+
+/// A common word of the query: the sum of its alternatives that a place matches.
+#[derive(Debug, Clone, Default)]
+pub struct CommonWord {
+    parts: Vec<Part>,
+}
+
+impl CommonWord {
+    /// The word `word` itself in `field`, with the clause's boost.
+    pub fn add_term(
+        &mut self,
+        searcher: &Searcher,
+        field: Field,
+        which: TextField,
+        word: &str,
+        boost: f32,
+        stats: FieldStats,
+    ) {
+        let doc_freq = searcher
+            .doc_freq(&Term::from_field_text(field, word))
+            .unwrap_or(0);
+        self.parts.push(Part::Term {
+            field: which,
+            hash: word_hash(word),
+            weight: boost * stats.idf(doc_freq) * (1.0 + K1),
+            stats,
+        });
+    }
+
+    /// Any word of `field` starting with `prefix`, scoring `score`.
+    pub fn add_prefix(&mut self, which: TextField, prefix: &str, score: f32) {
+        self.parts.push(Part::Prefix {
+            field: which,
+            prefix: prefix.to_string(),
+            score,
+        });
+    }
+
+    /// The most this word may add to a place's score: BM25's term-frequency part stays below 1.
+    pub fn at_most(&self) -> f32 {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Term { weight, .. } => *weight,
+                Part::Prefix { score, .. } => *score,
+            })
+            .sum()
+    }
+
+    /// What this word adds through one field of a place, given as word hashes (and as text,
+    /// for completions).
+    fn score_field(&self, field: TextField, hashes: &[u64], text: &str) -> f32 {
+        let mut total = 0.0;
+        for part in &self.parts {
+            match part {
+                Part::Term {
+                    field: f,
+                    hash,
+                    weight,
+                    stats,
+                } if *f == field => {
+                    let tf = hashes.iter().filter(|h| *h == hash).count() as u32;
+                    if tf > 0 {
+                        total += weight * stats.tf_part(tf, hashes.len());
+                    }
+                }
+                Part::Prefix {
+                    field: f,
+                    prefix,
+                    score,
+                } if *f == field => {
+                    if text.split(' ').any(|w| w.starts_with(prefix.as_str())) {
+                        total += score;
+                    }
+                }
+                _ => {}
+            }
+        }
+        total
+    }
+}
+
+/// What the common words of a query add to each candidate's score. Places of one commune
+/// mostly share their place-field text (city, postcode), so that field's share is computed
+/// once per distinct text.
+pub struct CommonWordsScorer<'a> {
+    words: &'a [CommonWord],
+    ids: &'a WordIds,
+    texts: &'a [SearchText],
+    place_scores: FxHashMap<u32, f32>,
+}
+
+impl<'a> CommonWordsScorer<'a> {
+    pub fn new(words: &'a [CommonWord], ids: &'a WordIds, texts: &'a [SearchText]) -> Self {
+        CommonWordsScorer {
+            words,
+            ids,
+            texts,
+            place_scores: FxHashMap::default(),
+        }
+    }
+
+    pub fn score(&mut self, ord: u32) -> f32 {
+        if self.words.is_empty() {
+            return 0.0;
+        }
+        let words = self.words;
+        let place = match self.ids.place(ord) {
+            Some((id, hashes, text)) => *self.place_scores.entry(id).or_insert_with(|| {
+                words
+                    .iter()
+                    .map(|w| w.score_field(TextField::Place, hashes, text))
+                    .sum()
+            }),
+            None => 0.0,
+        };
+        let hashes = self.ids.name(ord);
+        let name_text = self.texts.get(ord as usize).map_or("", |t| t.name.as_str());
+        place
+            + self
+                .words
+                .iter()
+                .map(|w| w.score_field(TextField::Name, hashes, name_text))
+                .sum::<f32>()
+    }
+}
