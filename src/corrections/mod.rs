@@ -44,6 +44,16 @@ pub trait Served: Send + Sync {
     fn set_corrections(&self, communes: BTreeMap<String, Vec<BanRow>>) -> Result<()>;
 }
 
+impl Served for crate::Geocoder {
+    fn base(&self) -> &Index {
+        self.index()
+    }
+
+    fn set_corrections(&self, communes: BTreeMap<String, Vec<BanRow>>) -> Result<()> {
+        // The inherent method (src/geocoder.rs), not this trait's.
+        crate::Geocoder::set_corrections(self, communes)
+    }
+}
 
 /// A revision as the API shows it.
 #[derive(Debug, Clone, Serialize)]

@@ -2,6 +2,7 @@
 //! parameters, call the geocoder off the async runtime, write JSON); the logic is elsewhere.
 
 mod batch;
+pub mod corrections;
 mod error;
 mod params;
 mod response;
@@ -106,10 +107,18 @@ pub async fn serve(
     addr: SocketAddr,
     config: ServerConfig,
 ) -> std::io::Result<()> {
+    serve_app(app_with(geocoder, config), addr).await
+}
+
+/// Serves `app` (with the client's address known to handlers) until Ctrl-C or SIGTERM.
+pub async fn serve_app(app: Router, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app_with(geocoder, config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {
