@@ -9,7 +9,10 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
 
+use std::sync::Arc;
+
 use crate::error::Result;
+use crate::index::overlay::Mask;
 use crate::index::schema::Fields;
 use crate::index::spatial::haversine_m;
 use crate::index::DocInfo;
@@ -38,7 +41,9 @@ const TYPO_WEIGHT: f32 = 0.7;
 const COMMON_MIN_DOCS: u64 = 1_000;
 const COMMON_SHARE: f64 = 0.02;
 
-/// Places (by `ord`) worth rescoring.
+/// Places (by `ord`) worth rescoring, none of `mask` (the places of corrected communes, which
+/// another index answers for).
+#[allow(clippy::too_many_arguments)]
 pub fn retrieve(
     searcher: &Searcher,
     fields: &Fields,
@@ -47,6 +52,7 @@ pub fn retrieve(
     filters: &Filters,
     near: Option<(f64, f64)>,
     limit: usize,
+    mask: Option<&Arc<Mask>>,
 ) -> Result<Vec<u32>> {
     let num_docs = searcher.num_docs();
     let rarest = (1.0 + num_docs as f32).ln();
@@ -84,7 +90,14 @@ pub fn retrieve(
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(rare_words))];
         clauses.extend(common.iter().map(|(o, q)| (*o, q.box_clone())));
         clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-        let ords = top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)?;
+        let ords = top_places(
+            searcher,
+            docs,
+            &BooleanQuery::new(clauses),
+            near,
+            limit,
+            mask,
+        )?;
         if ords.len() >= limit.min(MIN_CANDIDATES) {
             return Ok(ords);
         }
@@ -92,7 +105,14 @@ pub fn retrieve(
     let any_word = BooleanQuery::new(rare.into_iter().chain(common).collect());
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
     clauses.extend(filter);
-    top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)
+    top_places(
+        searcher,
+        docs,
+        &BooleanQuery::new(clauses),
+        near,
+        limit,
+        mask,
+    )
 }
 
 /// Shortest start of a word being typed that may bring candidates in by itself.
@@ -325,18 +345,28 @@ fn where_clause(fields: &Fields, query: &ParsedQuery, except: usize) -> Option<B
     }
 }
 
-/// Runs the query; BM25 scaled by importance, and by proximity when a point is given.
+/// Runs the query; BM25 scaled by importance, and by proximity when a point is given. Places of
+/// `mask` rank below every other document, so they are collected only when nothing else is
+/// left, then dropped: they can never crowd out a real candidate.
 fn top_places(
     searcher: &Searcher,
     docs: &DocInfo,
     query: &dyn Query,
     near: Option<(f64, f64)>,
     limit: usize,
+    mask: Option<&Arc<Mask>>,
 ) -> Result<Vec<u32>> {
     let docs_of = docs.clone();
+    let mask_of = mask.cloned();
     let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
         let segment_docs = docs_of.segment(segment.segment_id());
+        let mask = mask_of.clone();
         move |doc: DocId, score: Score| {
+            if let (Some(mask), Some(docs)) = (&mask, &segment_docs) {
+                if docs.ord(doc).is_some_and(|ord| mask.contains(ord)) {
+                    return MASKED;
+                }
+            }
             let Some(facts) = segment_docs.as_ref().and_then(|d| d.facts(doc)) else {
                 return score;
             };
@@ -350,7 +380,10 @@ fn top_places(
     });
     let top = searcher.search(query, &collector)?;
     let mut ords = Vec::with_capacity(top.len());
-    for (_, address) in top {
+    for (score, address) in top {
+        if score == MASKED {
+            continue;
+        }
         let segment = searcher.segment_reader(address.segment_ord);
         if let Some(ord) = docs.ord(segment.segment_id(), address.doc_id) {
             ords.push(ord);
@@ -358,6 +391,9 @@ fn top_places(
     }
     Ok(ords)
 }
+
+/// The ranking score of a masked document: below any real one (BM25 is never negative).
+const MASKED: Score = Score::NEG_INFINITY;
 
 fn boosted(query: impl Query + 'static, boost: f32) -> (Occur, Box<dyn Query>) {
     (

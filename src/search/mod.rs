@@ -7,6 +7,8 @@ pub mod score;
 
 use crate::error::Result;
 use crate::index::numbers::NumberRecord;
+use crate::index::overlay::Mask;
+use crate::index::snapshot::{Layer, Snapshot};
 use crate::index::spatial::haversine_m;
 use crate::index::Index;
 use crate::model::{HouseNumberRecord, Kind};
@@ -48,6 +50,8 @@ pub struct SearchRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub kind: Kind,
+    /// The index of the snapshot the place comes from.
+    pub layer: Layer,
     /// Position of the place (the street, for a housenumber) in the place table.
     pub place: u32,
     pub housenumber: Option<HouseNumberRecord>,
@@ -56,20 +60,42 @@ pub struct Hit {
     pub distance_m: Option<f64>,
 }
 
-pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
+pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
     let query = ParsedQuery::parse(&request.q, request.autocomplete);
     if query.is_empty() || request.limit == 0 {
         return Ok(Vec::new());
     }
+    let mut hits = Vec::new();
+    for (layer, index, mask) in snapshot.layers() {
+        hits.extend(search_layer(index, layer, mask, &query, request)?);
+    }
+    if snapshot.overlay().is_some() {
+        // Scores are on the same absolute 0..1 scale in both layers, and each layer's best
+        // `limit` hold the best `limit` of both.
+        sort_hits(snapshot, &mut hits);
+        hits.truncate(request.limit);
+    }
+    Ok(hits)
+}
+
+/// The best `limit` hits of one index, in rank order, skipping the places of `mask`.
+fn search_layer(
+    index: &Index,
+    layer: Layer,
+    mask: Option<&std::sync::Arc<Mask>>,
+    query: &ParsedQuery,
+    request: &SearchRequest,
+) -> Result<Vec<Hit>> {
     let searcher = index.reader.searcher();
     let ords = candidates::retrieve(
         &searcher,
         &index.fields,
         &index.docs,
-        &query,
+        query,
         &request.filters,
         request.near,
         request.limit + extra_candidates(request.autocomplete),
+        mask,
     )?;
     let kinds = &request.filters.kinds;
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
@@ -81,8 +107,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
         else {
             continue;
         };
-        let scored =
-            score::score_place(&query, place, text, |hn| index.find_housenumber(place, hn));
+        let scored = score::score_place(query, place, text, |hn| index.find_housenumber(place, hn));
         let housenumber = scored.housenumber.filter(|_| wants(Kind::Housenumber));
         let kind = if housenumber.is_some() {
             Kind::Housenumber
@@ -105,6 +130,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
         );
         let hit = Hit {
             kind,
+            layer,
             place: ord,
             housenumber: None,
             score,
@@ -141,9 +167,9 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
 
 /// Best score first; ties broken by importance, then id, so that answers never change between
 /// runs or builds.
-pub fn sort_hits(index: &Index, hits: &mut [Hit]) {
-    fn key<'a>(index: &'a Index, h: &'a Hit) -> (f64, &'a str) {
-        let place = index.place(h.place);
+pub fn sort_hits(snapshot: &Snapshot, hits: &mut [Hit]) {
+    fn key<'a>(snapshot: &'a Snapshot, h: &'a Hit) -> (f64, &'a str) {
+        let place = snapshot.place(h.layer, h.place);
         let importance = place.map_or(0.0, |p| p.importance);
         let id = h
             .housenumber
@@ -154,7 +180,7 @@ pub fn sort_hits(index: &Index, hits: &mut [Hit]) {
         (importance, id)
     }
     hits.sort_by(|a, b| {
-        let ((ia, ida), (ib, idb)) = (key(index, a), key(index, b));
+        let ((ia, ida), (ib, idb)) = (key(snapshot, a), key(snapshot, b));
         rank_order((a.score, ia), (b.score, ib)).then_with(|| ida.cmp(idb))
     });
 }
