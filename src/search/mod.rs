@@ -5,6 +5,8 @@ pub mod candidates;
 pub mod query;
 pub mod score;
 
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::index::numbers::NumberRecord;
 use crate::index::overlay::Mask;
@@ -60,54 +62,47 @@ pub struct Hit {
     pub distance_m: Option<f64>,
 }
 
+/// Searches every layer of the snapshot as one index: candidates are retrieved from the base
+/// (without the corrected communes) and the overlay with the same word statistics and cut
+/// together (`candidates::retrieve`), then rescored and ranked together.
 pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
     let query = ParsedQuery::parse(&request.q, request.autocomplete);
     if query.is_empty() || request.limit == 0 {
         return Ok(Vec::new());
     }
-    let mut hits = Vec::new();
-    for (layer, index, mask) in snapshot.layers() {
-        hits.extend(search_layer(index, layer, mask, &query, request)?);
-    }
-    if snapshot.overlay().is_some() {
-        // Scores are on the same absolute 0..1 scale in both layers, and each layer's best
-        // `limit` hold the best `limit` of both.
-        sort_hits(snapshot, &mut hits);
-        hits.truncate(request.limit);
-    }
-    Ok(hits)
-}
-
-/// The best `limit` hits of one index, in rank order, skipping the places of `mask`.
-fn search_layer(
-    index: &Index,
-    layer: Layer,
-    mask: Option<&std::sync::Arc<Mask>>,
-    query: &ParsedQuery,
-    request: &SearchRequest,
-) -> Result<Vec<Hit>> {
-    let searcher = index.reader.searcher();
-    let ords = candidates::retrieve(
-        &searcher,
-        &index.fields,
-        &index.docs,
-        query,
+    let layers: Vec<(Layer, &Index, Option<&Arc<Mask>>)> = snapshot.layers().collect();
+    let sources = candidates::Sources(
+        layers
+            .iter()
+            .map(|(_, index, mask)| candidates::Source {
+                searcher: index.reader.searcher(),
+                docs: &index.docs,
+                mask: *mask,
+            })
+            .collect(),
+    );
+    let found = candidates::retrieve(
+        &sources,
+        // Every layer is written with the one schema, so field handles are the same in all.
+        &snapshot.base().fields,
+        &query,
         &request.filters,
         request.near,
         request.limit + extra_candidates(request.autocomplete),
-        mask,
     )?;
     let kinds = &request.filters.kinds;
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
     // Scored readings; a housenumber's full record (its id, a formatted string) is only built
     // for the few that are returned.
-    let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>)> = Vec::with_capacity(ords.len());
-    for ord in ords {
+    let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>)> = Vec::with_capacity(found.len());
+    for (source, ord) in found {
+        let (layer, index, _) = layers[source];
         let (Some(place), Some(text)) = (index.place(ord), index.table.texts.get(ord as usize))
         else {
             continue;
         };
-        let scored = score::score_place(query, place, text, |hn| index.find_housenumber(place, hn));
+        let scored =
+            score::score_place(&query, place, text, |hn| index.find_housenumber(place, hn));
         let housenumber = scored.housenumber.filter(|_| wants(Kind::Housenumber));
         let kind = if housenumber.is_some() {
             Kind::Housenumber
@@ -138,16 +133,20 @@ fn search_layer(
         };
         scored_hits.push((hit, housenumber));
     }
+    let place_of = |hit: &Hit| {
+        snapshot
+            .index(hit.layer)
+            .and_then(|index| Some((index, index.place(hit.place)?)))
+    };
     let id_of = |(hit, housenumber): &(Hit, Option<(u32, NumberRecord)>)| -> String {
-        let place = index.place(hit.place);
-        match (place, housenumber) {
-            (Some(place), Some((i, r))) => index.table.housenumber_id(place, *i, r),
-            (Some(place), None) => place.id.clone(),
+        match (place_of(hit), housenumber) {
+            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(place, *i, r),
+            (Some((_, place)), None) => place.id.clone(),
             _ => String::new(),
         }
     };
     let importance_of = |(hit, _): &(Hit, Option<(u32, NumberRecord)>)| {
-        index.place(hit.place).map_or(0.0, |p| p.importance)
+        place_of(hit).map_or(0.0, |(_, p)| p.importance)
     };
     scored_hits.sort_by(|a, b| {
         rank_order((a.0.score, importance_of(a)), (b.0.score, importance_of(b)))
@@ -157,7 +156,7 @@ fn search_layer(
     Ok(scored_hits
         .into_iter()
         .map(|(mut hit, housenumber)| {
-            if let (Some(place), Some((i, r))) = (index.place(hit.place), housenumber) {
+            if let (Some((index, place)), Some((i, r))) = (place_of(&hit), housenumber) {
                 hit.housenumber = Some(index.table.housenumber(place, i, &r));
             }
             hit
