@@ -2,14 +2,18 @@
 //! that share words with it, ranked by BM25 tweaked by importance (and proximity when a
 //! location is given). The real ranking happens afterwards, in `score`.
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Collector, TopDocs};
+use tantivy::query::Bm25StatisticsProvider;
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, Term};
+
+use std::sync::Arc;
 
 use crate::error::Result;
+use crate::index::overlay::Mask;
 use crate::index::schema::Fields;
 use crate::index::spatial::haversine_m;
 use crate::index::DocInfo;
@@ -38,17 +42,60 @@ const TYPO_WEIGHT: f32 = 0.7;
 const COMMON_MIN_DOCS: u64 = 1_000;
 const COMMON_SHARE: f64 = 0.02;
 
-/// Places (by `ord`) worth rescoring.
+/// One index to retrieve candidates from: the base, or the overlay of corrected communes.
+pub struct Source<'a> {
+    pub searcher: Searcher,
+    pub docs: &'a DocInfo,
+    /// Places this index must not answer for (the base's places of corrected communes).
+    pub mask: Option<&'a Arc<Mask>>,
+}
+
+/// The indexes of one snapshot, read as if they were one: how many documents hold a word is
+/// summed over them, so a word is rare or common, a typo or not, and weighs in BM25 the same
+/// in each, and their candidates compete for one cut.
+pub struct Sources<'a>(pub Vec<Source<'a>>);
+
+impl Sources<'_> {
+    /// Documents holding `term`, in all sources.
+    fn docs_holding(&self, term: &Term) -> u64 {
+        self.0
+            .iter()
+            .map(|s| s.searcher.doc_freq(term).unwrap_or(0))
+            .sum()
+    }
+
+    fn num_docs(&self) -> u64 {
+        self.0.iter().map(|s| s.searcher.num_docs()).sum()
+    }
+}
+
+impl Bm25StatisticsProvider for Sources<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(|s| s.searcher.total_num_tokens(field))
+            .sum()
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.0.iter().map(|s| s.searcher.total_num_docs()).sum()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.0.iter().map(|s| s.searcher.doc_freq(term)).sum()
+    }
+}
+
+/// Places worth rescoring, as (index in `sources`, `ord` there); none of a source's mask.
 pub fn retrieve(
-    searcher: &Searcher,
+    sources: &Sources,
     fields: &Fields,
-    docs: &DocInfo,
     query: &ParsedQuery,
     filters: &Filters,
     near: Option<(f64, f64)>,
     limit: usize,
-) -> Result<Vec<u32>> {
-    let num_docs = searcher.num_docs();
+) -> Result<Vec<(usize, u32)>> {
+    let num_docs = sources.num_docs();
     let rarest = (1.0 + num_docs as f32).ln();
     let common_above = COMMON_MIN_DOCS.max((num_docs as f64 * COMMON_SHARE) as u64);
     let mut rare: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -58,7 +105,7 @@ pub fn retrieve(
     for (i, token) in query.tokens.iter().enumerate() {
         let where_clause = || where_clause(fields, query, i);
         let (clause, doc_freq, in_fields) =
-            word_clause(searcher, fields, token, rarest, where_clause);
+            word_clause(sources, fields, token, rarest, where_clause);
         held.push(in_fields);
         if doc_freq > common_above {
             common.push((Occur::Should, clause));
@@ -66,7 +113,7 @@ pub fn retrieve(
             rare.push((Occur::Should, clause));
         }
     }
-    for (clause, doc_freq) in reglued_clauses(searcher, fields, query, &held) {
+    for (clause, doc_freq) in reglued_clauses(sources, fields, query, &held) {
         if doc_freq > common_above {
             common.push((Occur::Should, clause));
         } else {
@@ -84,7 +131,7 @@ pub fn retrieve(
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(rare_words))];
         clauses.extend(common.iter().map(|(o, q)| (*o, q.box_clone())));
         clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-        let ords = top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)?;
+        let ords = top_places(sources, &BooleanQuery::new(clauses), near, limit)?;
         if ords.len() >= limit.min(MIN_CANDIDATES) {
             return Ok(ords);
         }
@@ -92,7 +139,7 @@ pub fn retrieve(
     let any_word = BooleanQuery::new(rare.into_iter().chain(common).collect());
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
     clauses.extend(filter);
-    top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)
+    top_places(sources, &BooleanQuery::new(clauses), near, limit)
 }
 
 /// Shortest start of a word being typed that may bring candidates in by itself.
@@ -104,7 +151,7 @@ const MIN_CANDIDATES: usize = 10;
 /// The clause of one query word: the word itself in the name and place fields, its
 /// completions while it is being typed, its near spellings; and how many documents hold it.
 fn word_clause(
-    searcher: &Searcher,
+    sources: &Sources,
     fields: &Fields,
     token: &QueryToken,
     rarest: f32,
@@ -120,7 +167,7 @@ fn word_clause(
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let searched_fields = [(fields.name, NAME_BOOST), (fields.place, 1.0)];
     let in_fields = searched_fields
-        .map(|(field, _)| doc_freq(searcher, &Term::from_field_text(field, &token.text)));
+        .map(|(field, _)| sources.docs_holding(&Term::from_field_text(field, &token.text)));
     let mut total_doc_freq: u64 = in_fields.iter().sum();
     // A word the index holds somewhere is no typo: walking the term dictionary with a typo
     // automaton for it (a city word in the name field, say) only costs time.
@@ -144,7 +191,11 @@ fn word_clause(
             }
             // Near spellings only when nothing starts as typed: walking the term dictionary
             // with a typo automaton is the dearest part of a query.
-            if len > FUZZY_1_MIN_LEN && !has_completion(searcher, field, &token.text) {
+            let completes = sources
+                .0
+                .iter()
+                .any(|s| has_completion(&s.searcher, field, &token.text));
+            if len > FUZZY_1_MIN_LEN && !completes {
                 alternatives.push(boosted(
                     FuzzyTermQuery::new_prefix(term, 1, true),
                     typo_boost * 0.5,
@@ -197,7 +248,7 @@ const GLUED_ARTICLES: [&str; 6] = ["le", "la", "les", "de", "du", "des"];
 /// name words ("lesueur" → "le sueur"; any split of a word the index does not hold). Each with
 /// how many documents it may bring in.
 fn reglued_clauses(
-    searcher: &Searcher,
+    sources: &Sources,
     fields: &Fields,
     query: &ParsedQuery,
     held: &[[u64; 2]],
@@ -210,7 +261,7 @@ fn reglued_clauses(
             continue;
         }
         let joined = name_term(&format!("{}{}", pair[0].text, pair[1].text));
-        let freq = doc_freq(searcher, &joined);
+        let freq = sources.docs_holding(&joined);
         if freq > 0 {
             let (_, clause) = boosted(
                 TermQuery::new(joined, IndexRecordOption::WithFreqs),
@@ -238,7 +289,7 @@ fn reglued_clauses(
         for at in splits {
             let (a, b) = word.split_at(at);
             let (a, b) = (name_term(a), name_term(b));
-            let freq = doc_freq(searcher, &a).min(doc_freq(searcher, &b));
+            let freq = sources.docs_holding(&a).min(sources.docs_holding(&b));
             if freq == 0 {
                 continue;
             }
@@ -325,18 +376,62 @@ fn where_clause(fields: &Fields, query: &ParsedQuery, except: usize) -> Option<B
     }
 }
 
-/// Runs the query; BM25 scaled by importance, and by proximity when a point is given.
+/// Runs the query on every source; BM25 scaled by importance, and by proximity when a point is
+/// given; the best `limit` over all sources. Places of a source's mask rank below every other
+/// document, so they are collected only when nothing else is left, then dropped: they can
+/// never crowd out a real candidate.
 fn top_places(
-    searcher: &Searcher,
-    docs: &DocInfo,
+    sources: &Sources,
     query: &dyn Query,
     near: Option<(f64, f64)>,
     limit: usize,
-) -> Result<Vec<u32>> {
-    let docs_of = docs.clone();
-    let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
+) -> Result<Vec<(usize, u32)>> {
+    let mut found: Vec<(Score, usize, u32)> = Vec::new();
+    for (i, source) in sources.0.iter().enumerate() {
+        let collector = tweaked_top_docs(source, near, limit);
+        let top = if sources.0.len() == 1 {
+            source.searcher.search(query, &collector)?
+        } else {
+            // Scored with the statistics of all sources, so that scores compare across them.
+            source
+                .searcher
+                .search_with_statistics_provider(query, &collector, sources)?
+        };
+        for (score, address) in top {
+            if score == MASKED {
+                continue;
+            }
+            let segment = source.searcher.segment_reader(address.segment_ord);
+            if let Some(ord) = source.docs.ord(segment.segment_id(), address.doc_id) {
+                found.push((score, i, ord));
+            }
+        }
+    }
+    if sources.0.len() > 1 {
+        // Stable: equal scores keep the base first.
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        found.truncate(limit);
+    }
+    Ok(found.into_iter().map(|(_, i, ord)| (i, ord)).collect())
+}
+
+/// The top `limit` documents of one source by tweaked score.
+fn tweaked_top_docs(
+    source: &Source,
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
+    let docs_of = source.docs.clone();
+    let mask_of = source.mask.cloned();
+    TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
         let segment_docs = docs_of.segment(segment.segment_id());
+        let mask = mask_of.clone();
         move |doc: DocId, score: Score| {
+            if let (Some(mask), Some(docs)) = (&mask, &segment_docs) {
+                if docs.ord(doc).is_some_and(|ord| mask.contains(ord)) {
+                    return MASKED;
+                }
+            }
             let Some(facts) = segment_docs.as_ref().and_then(|d| d.facts(doc)) else {
                 return score;
             };
@@ -347,17 +442,11 @@ fn top_places(
             }
             score * factor as f32
         }
-    });
-    let top = searcher.search(query, &collector)?;
-    let mut ords = Vec::with_capacity(top.len());
-    for (_, address) in top {
-        let segment = searcher.segment_reader(address.segment_ord);
-        if let Some(ord) = docs.ord(segment.segment_id(), address.doc_id) {
-            ords.push(ord);
-        }
-    }
-    Ok(ords)
+    })
 }
+
+/// The ranking score of a masked document: below any real one (BM25 is never negative).
+const MASKED: Score = Score::NEG_INFINITY;
 
 fn boosted(query: impl Query + 'static, boost: f32) -> (Occur, Box<dyn Query>) {
     (
@@ -389,10 +478,6 @@ fn has_completion(searcher: &Searcher, field: Field, prefix: &str) -> bool {
                 .is_ok_and(|mut stream| stream.advance())
         })
     })
-}
-
-fn doc_freq(searcher: &Searcher, term: &Term) -> u64 {
-    searcher.doc_freq(term).unwrap_or(0)
 }
 
 /// Each filter is one Must clause; the values within a filter are ORed.

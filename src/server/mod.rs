@@ -149,11 +149,13 @@ async fn search(
 ) -> Result<Response, ApiError> {
     let params = params::search_params(&RawParams::parse(query.as_deref()))?;
     let request = params.request;
+    // One snapshot for the search and its results, whatever is published meanwhile.
+    let snapshot = geocoder.snapshot();
     let hits = if params.too_short {
         Vec::new()
     } else {
-        let (geocoder, request) = (geocoder.clone(), request.clone());
-        tokio::task::spawn_blocking(move || geocoder.search(&request))
+        let (snapshot, request) = (snapshot.clone(), request.clone());
+        tokio::task::spawn_blocking(move || crate::search::search(&snapshot, &request))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -166,7 +168,7 @@ async fn search(
     };
     Ok(json_response(
         StatusCode::OK,
-        &response::collection(geocoder.index(), &hits, echo),
+        &response::collection(&snapshot, &hits, echo),
     ))
 }
 
@@ -175,9 +177,10 @@ async fn reverse(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let request = params::reverse_params(&RawParams::parse(query.as_deref()))?;
+    let snapshot = geocoder.snapshot();
     let hits = {
-        let (geocoder, request) = (geocoder.clone(), request.clone());
-        tokio::task::spawn_blocking(move || geocoder.reverse(&request))
+        let (snapshot, request) = (snapshot.clone(), request.clone());
+        tokio::task::spawn_blocking(move || crate::reverse::reverse(&snapshot, &request))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
     };
@@ -189,7 +192,7 @@ async fn reverse(
     };
     Ok(json_response(
         StatusCode::OK,
-        &response::collection(geocoder.index(), &hits, echo),
+        &response::collection(&snapshot, &hits, echo),
     ))
 }
 
