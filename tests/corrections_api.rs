@@ -821,7 +821,8 @@ fn kill_9_during_and_after_publication_loses_nothing() {
     let original = baratier().to_csv();
     let mut published: Vec<i64> = Vec::new();
     // Kill at these moments after sending the publish request (ms); None = after its answer.
-    let moments = [Some(0u64), Some(30), Some(300), None];
+    // Which state a timed kill catches depends on the machine; both are checked.
+    let moments = [Some(0u64), Some(300), None];
     for (round, moment) in moments.into_iter().enumerate() {
         let mut server = start_server(&root);
         // Everything published before is still current and served.
