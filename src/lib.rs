@@ -6,6 +6,7 @@
 //! handling lives in [`text`], shared by ingest and query.
 
 pub mod batch;
+pub mod corrections;
 pub mod error;
 pub mod geocoder;
 pub mod index;

@@ -55,6 +55,11 @@ enum Command {
     Geocode(batch_command::GeocodeArgs),
     /// Find the nearest address to each point of a CSV file, without a server, on all cores.
     ReverseGeocode(batch_command::BatchArgs),
+    /// Manage the API tokens communes use to publish corrections.
+    Token {
+        #[command(subcommand)]
+        command: adresse::corrections::cli::TokenCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -73,6 +78,9 @@ fn main() -> ExitCode {
         }) => run_serve(&index, addr, ServerConfig { max_upload_bytes }),
         Some(Command::Geocode(args)) => batch_command::geocode(args),
         Some(Command::ReverseGeocode(args)) => batch_command::reverse_geocode(args),
+        Some(Command::Token { command }) => {
+            adresse::corrections::cli::run(command).map_err(anyhow::Error::from)
+        }
         None => run_default(),
     };
     match result {
@@ -135,6 +143,7 @@ fn run_serve(index: &Path, addr: SocketAddr, config: ServerConfig) -> anyhow::Re
     let started = Instant::now();
     let geocoder = Geocoder::open(index)?;
     tracing::info!(index = %index.display(), load_ms = started.elapsed().as_millis() as u64, "index loaded");
+    let app = adresse::server::corrections::app_with_corrections(index, geocoder, config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -143,7 +152,7 @@ fn run_serve(index: &Path, addr: SocketAddr, config: ServerConfig) -> anyhow::Re
         eprintln!("serving on http://{listener_addr}/");
         eprintln!("try: curl 'http://{listener_addr}/search/?q=8+rue+de+rivoli+paris'");
         eprintln!("     curl 'http://{listener_addr}/reverse/?lon=6.0794&lat=44.5594'");
-        adresse::server::serve(geocoder, addr, config).await
+        adresse::server::serve_app(app, addr).await
     })?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! [`Hit`] into a label, an id, a street, a city… so that `/search` JSON, batch CSV rows and
 //! GeoJSON output can never disagree.
 
-use crate::index::Index;
+use crate::index::snapshot::Snapshot;
 use crate::model::{Kind, Place, Position};
 use crate::search::Hit;
 
@@ -25,9 +25,11 @@ pub struct ResultView<'a> {
 }
 
 impl<'a> ResultView<'a> {
-    /// `None` only if the hit points outside the place table, which a consistent index never does.
-    pub fn of(index: &'a Index, hit: &Hit) -> Option<ResultView<'a>> {
-        let place = index.place(hit.place)?;
+    /// `None` only if the hit points outside the place table, which a consistent index never
+    /// does. `snapshot` must be the one the hit was found in (its layer and `ord` mean nothing
+    /// elsewhere).
+    pub fn of(snapshot: &'a Snapshot, hit: &Hit) -> Option<ResultView<'a>> {
+        let place = snapshot.place(hit.layer, hit.place)?;
         let (position, housenumber, label, name, id) = match &hit.housenumber {
             Some(hn) => {
                 let number = hn.display();

@@ -1,6 +1,7 @@
 //! Reverse geocoding: the truly nearest housenumber (or street, locality, municipality) to a
 //! point, from the R-trees, within a radius.
 
+use crate::index::snapshot::{Layer, Snapshot};
 use crate::index::spatial::{Found, PointTree};
 use crate::index::Index;
 use crate::model::Kind;
@@ -20,7 +21,9 @@ pub struct ReverseRequest {
     pub filters: Filters,
 }
 
-pub fn reverse(index: &Index, request: &ReverseRequest) -> Vec<Hit> {
+/// The nearest over every layer of the snapshot: the base without the corrected communes, and
+/// the corrected communes.
+pub fn reverse(snapshot: &Snapshot, request: &ReverseRequest) -> Vec<Hit> {
     let kinds = if request.filters.kinds.is_empty() {
         vec![Kind::Housenumber]
     } else {
@@ -28,26 +31,33 @@ pub fn reverse(index: &Index, request: &ReverseRequest) -> Vec<Hit> {
     };
     let mut hits = Vec::new();
     for kind in kinds {
-        let tree: &PointTree = match kind {
-            Kind::Housenumber => &index.housenumber_points,
-            Kind::Street | Kind::Locality => &index.street_points,
-            Kind::Municipality => &index.municipality_points,
-        };
-        let found = tree.nearest(
-            request.lon,
-            request.lat,
-            request.radius_m,
-            request.limit,
-            |target| {
-                index.place(target.place).is_some_and(|place| {
-                    (kind == Kind::Housenumber || place.kind == kind)
-                        && passes(place, &request.filters)
-                })
-            },
-        );
-        hits.extend(found.into_iter().filter_map(|f| to_hit(index, kind, f)));
+        for (layer, index, mask) in snapshot.layers() {
+            let tree: &PointTree = match kind {
+                Kind::Housenumber => &index.housenumber_points,
+                Kind::Street | Kind::Locality => &index.street_points,
+                Kind::Municipality => &index.municipality_points,
+            };
+            let found = tree.nearest(
+                request.lon,
+                request.lat,
+                request.radius_m,
+                request.limit,
+                |target| {
+                    !mask.is_some_and(|m| m.contains(target.place))
+                        && index.place(target.place).is_some_and(|place| {
+                            (kind == Kind::Housenumber || place.kind == kind)
+                                && passes(place, &request.filters)
+                        })
+                },
+            );
+            hits.extend(
+                found
+                    .into_iter()
+                    .filter_map(|f| to_hit(index, layer, kind, f)),
+            );
+        }
     }
-    sort_hits(index, &mut hits);
+    sort_hits(snapshot, &mut hits);
     hits.truncate(request.limit);
     hits
 }
@@ -65,7 +75,7 @@ fn passes(place: &crate::model::Place, filters: &Filters) -> bool {
                 .any(|p| filters.postcodes.contains(p)))
 }
 
-fn to_hit(index: &Index, kind: Kind, found: Found) -> Option<Hit> {
+fn to_hit(index: &Index, layer: Layer, kind: Kind, found: Found) -> Option<Hit> {
     let place = index.place(found.target.place)?;
     let housenumber = if kind == Kind::Housenumber {
         let record = index.numbers.get(found.target.housenumber as usize)?;
@@ -79,6 +89,7 @@ fn to_hit(index: &Index, kind: Kind, found: Found) -> Option<Hit> {
     };
     Some(Hit {
         kind,
+        layer,
         place: found.target.place,
         housenumber,
         // addok's reverse score: the proximity term alone.

@@ -91,7 +91,8 @@ fn geocode_writes_the_same_answers_as_the_library_and_a_summary() {
                 filters: Default::default(),
             })
             .unwrap();
-        let best = adresse::result_view::ResultView::of(geocoder().index(), &hits[0]).unwrap();
+        let snapshot = geocoder().snapshot();
+        let best = adresse::result_view::ResultView::of(&snapshot, &hits[0]).unwrap();
         assert_eq!(line[id], best.id);
         same_as_expected += usize::from(line[id] == row.id);
     }

@@ -2,6 +2,7 @@
 //! bias or point), the geocoder's answer, and the result columns. Anything wrong with the row
 //! becomes its status, never an error of the whole file.
 
+use crate::index::snapshot::Snapshot;
 use crate::model::Kind;
 use crate::result_view::ResultView;
 use crate::reverse::{ReverseRequest, DEFAULT_RADIUS_M};
@@ -58,11 +59,13 @@ pub struct RowContext<'a> {
 impl RowContext<'_> {
     pub fn process(&self, record: &csv::ByteRecord) -> RowOutcome {
         let (fields, problem) = self.fields(record);
+        // One snapshot for the row's answer and its result columns.
+        let snapshot = self.geocoder.snapshot();
         let answer = match problem {
             Some(reason) => Err(reason),
             None => match self.kind {
-                BatchKind::Search => self.search(&fields),
-                BatchKind::Reverse => self.reverse(&fields),
+                BatchKind::Search => self.search(&snapshot, &fields),
+                BatchKind::Reverse => self.reverse(&snapshot, &fields),
             },
         };
         let (status, hits) = match answer {
@@ -70,8 +73,7 @@ impl RowContext<'_> {
             Ok(hits) if hits.is_empty() => (Status::NotFound, hits),
             Ok(hits) => (Status::Ok, hits),
         };
-        let index = self.geocoder.index();
-        let best = hits.first().and_then(|hit| ResultView::of(index, hit));
+        let best = hits.first().and_then(|hit| ResultView::of(&snapshot, hit));
         let score_next = hits.get(1).map(|h| h.score);
         let results = self
             .plan
@@ -136,7 +138,7 @@ impl RowContext<'_> {
         (fields, problem)
     }
 
-    fn search(&self, fields: &[String]) -> Result<Vec<Hit>, String> {
+    fn search(&self, snapshot: &Snapshot, fields: &[String]) -> Result<Vec<Hit>, String> {
         let q = self
             .plan
             .address
@@ -165,12 +167,10 @@ impl RowContext<'_> {
             near: self.point(fields)?,
             filters: self.filters(fields)?,
         };
-        self.geocoder
-            .search(&request)
-            .map_err(|e| format!("the search failed ({e})"))
+        crate::search::search(snapshot, &request).map_err(|e| format!("the search failed ({e})"))
     }
 
-    fn reverse(&self, fields: &[String]) -> Result<Vec<Hit>, String> {
+    fn reverse(&self, snapshot: &Snapshot, fields: &[String]) -> Result<Vec<Hit>, String> {
         let (lon, lat) = self
             .point(fields)?
             .ok_or_else(|| "the coordinate columns are empty".to_string())?;
@@ -181,7 +181,7 @@ impl RowContext<'_> {
             radius_m: DEFAULT_RADIUS_M,
             filters: self.filters(fields)?,
         };
-        Ok(self.geocoder.reverse(&request))
+        Ok(crate::reverse::reverse(snapshot, &request))
     }
 
     /// The row's (lon, lat), when its coordinate columns are filled.

@@ -4,8 +4,10 @@
 pub mod doc_info;
 pub mod layout;
 pub mod numbers;
+pub mod overlay;
 pub mod places;
 pub mod schema;
+pub mod snapshot;
 pub mod spatial;
 pub mod word_ids;
 

@@ -5,6 +5,7 @@
 //! département's rows at most. Rejected rows are reported with file, line and reason.
 
 pub mod ban_csv;
+pub mod communes;
 mod group;
 pub mod reference;
 mod writer;

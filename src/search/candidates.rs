@@ -3,14 +3,18 @@
 //! location is given). The real ranking happens afterwards, in `score`.
 
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
+use tantivy::query::Bm25StatisticsProvider;
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+
+use std::sync::Arc;
 
 use crate::error::Result;
 use crate::index::doc_info::{RankFacts, SegmentDocs};
+use crate::index::overlay::Mask;
 use crate::index::places::SearchText;
 use crate::index::schema::Fields;
 use crate::index::spatial::haversine_m;
@@ -42,41 +46,84 @@ const TYPO_WEIGHT: f32 = 0.7;
 const COMMON_MIN_DOCS: u64 = 1_000;
 const COMMON_SHARE: f64 = 0.02;
 
-/// Places (by `ord`) worth rescoring.
-#[allow(clippy::too_many_arguments)]
+/// One index to retrieve candidates from: the base, or the overlay of corrected communes.
+pub struct Source<'a> {
+    pub searcher: Searcher,
+    pub docs: &'a DocInfo,
+    /// Each place's indexed words, as text and as hashes, to score common words.
+    pub texts: &'a [SearchText],
+    pub word_ids: &'a WordIds,
+    /// Places this index must not answer for (the base's places of corrected communes).
+    pub mask: Option<&'a Arc<Mask>>,
+}
+
+/// The indexes of one snapshot, read as if they were one: how many documents hold a word is
+/// summed over them, so a word is rare or common, a typo or not, and weighs in BM25 the same
+/// in each, and their candidates compete for one cut.
+pub struct Sources<'a>(pub Vec<Source<'a>>);
+
+impl Sources<'_> {
+    /// Documents holding `term`, in all sources.
+    fn docs_holding(&self, term: &Term) -> u64 {
+        self.0
+            .iter()
+            .map(|s| s.searcher.doc_freq(term).unwrap_or(0))
+            .sum()
+    }
+
+    fn num_docs(&self) -> u64 {
+        self.0.iter().map(|s| s.searcher.num_docs()).sum()
+    }
+}
+
+impl Bm25StatisticsProvider for Sources<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(|s| s.searcher.total_num_tokens(field))
+            .sum()
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.0.iter().map(|s| s.searcher.total_num_docs()).sum()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.0.iter().map(|s| s.searcher.doc_freq(term)).sum()
+    }
+}
+
+/// Places worth rescoring, as (index in `sources`, `ord` there); none of a source's mask.
 pub fn retrieve(
-    searcher: &Searcher,
+    sources: &Sources,
     fields: &Fields,
-    docs: &DocInfo,
-    texts: &[SearchText],
-    word_ids: &WordIds,
     query: &ParsedQuery,
     filters: &Filters,
     near: Option<(f64, f64)>,
     limit: usize,
-) -> Result<Vec<u32>> {
-    let num_docs = searcher.num_docs();
+) -> Result<Vec<(usize, u32)>> {
+    let num_docs = sources.num_docs();
     let rarest = (1.0 + num_docs as f32).ln();
     let common_above = COMMON_MIN_DOCS.max((num_docs as f64 * COMMON_SHARE) as u64);
     let stats = [
-        FieldStats::of(searcher, fields.name),
-        FieldStats::of(searcher, fields.place),
+        FieldStats::of(sources, fields.name),
+        FieldStats::of(sources, fields.place),
     ];
     let mut rare: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut common: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    // Common words that rank the rare words' candidates from their own text, and those that
-    // can only be scored by tantivy.
+    // Common words that rank the rare words' candidates from their own words, and those that
+    // only tantivy can score.
     let mut common_words: Vec<CommonWord> = Vec::new();
     let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     // How many documents hold each query word in their name and in their place field.
     let mut held = Vec::with_capacity(query.tokens.len());
     for (i, token) in query.tokens.iter().enumerate() {
         let where_clause = || where_clause(fields, query, i);
-        let word = word_clause(searcher, fields, &stats, token, rarest, where_clause);
+        let word = word_clause(sources, fields, &stats, token, rarest, where_clause);
         held.push(word.in_fields);
         if word.doc_freq > common_above {
             match word.common {
-                Some(scored_from_text) => common_words.push(scored_from_text),
+                Some(scored_from_words) => common_words.push(scored_from_words),
                 None => common_in_tantivy.push((Occur::Should, word.clause.box_clone())),
             }
             common.push((Occur::Should, word.clause));
@@ -84,7 +131,7 @@ pub fn retrieve(
             rare.push((Occur::Should, word.clause));
         }
     }
-    for (clause, doc_freq) in reglued_clauses(searcher, fields, query, &held) {
+    for (clause, doc_freq) in reglued_clauses(sources, fields, query, &held) {
         if doc_freq > common_above {
             common_in_tantivy.push((Occur::Should, clause.box_clone()));
             common.push((Occur::Should, clause));
@@ -103,23 +150,21 @@ pub fn retrieve(
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(rare_words))];
         clauses.extend(common_in_tantivy);
         clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-        let matches = searcher.search(&BooleanQuery::new(clauses), &EveryMatch)?;
-        let ords = best_of(
-            searcher,
-            docs,
-            matches,
-            CommonWordsScorer::new(&common_words, word_ids, texts),
+        let found = best_of(
+            sources,
+            &BooleanQuery::new(clauses),
+            &common_words,
             near,
             limit,
-        );
-        if ords.len() >= limit.min(MIN_CANDIDATES) {
-            return Ok(ords);
+        )?;
+        if found.len() >= limit.min(MIN_CANDIDATES) {
+            return Ok(found);
         }
     }
     let any_word = BooleanQuery::new(rare.into_iter().chain(common).collect());
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
     clauses.extend(filter);
-    top_places(searcher, docs, &BooleanQuery::new(clauses), near, limit)
+    top_places(sources, &BooleanQuery::new(clauses), near, limit)
 }
 
 /// Shortest start of a word being typed that may bring candidates in by itself.
@@ -131,7 +176,7 @@ const MIN_CANDIDATES: usize = 10;
 /// The clause of one query word: the word itself in the name and place fields, its
 /// completions while it is being typed, its near spellings; and how many documents hold it.
 fn word_clause(
-    searcher: &Searcher,
+    sources: &Sources,
     fields: &Fields,
     stats: &[FieldStats; 2],
     token: &QueryToken,
@@ -151,7 +196,7 @@ fn word_clause(
     let mut common = Some(CommonWord::default());
     let searched_fields = [(fields.name, NAME_BOOST), (fields.place, 1.0)];
     let in_fields = searched_fields
-        .map(|(field, _)| doc_freq(searcher, &Term::from_field_text(field, &token.text)));
+        .map(|(field, _)| sources.docs_holding(&Term::from_field_text(field, &token.text)));
     let mut total_doc_freq: u64 = in_fields.iter().sum();
     // A word the index holds somewhere is no typo: walking the term dictionary with a typo
     // automaton for it (a city word in the name field, say) only costs time.
@@ -166,14 +211,8 @@ fn word_clause(
             boost * field_boost,
         ));
         if let Some(common) = common.as_mut() {
-            common.add_term(
-                searcher,
-                field,
-                which,
-                &token.text,
-                boost * field_boost,
-                stats,
-            );
+            let doc_freq = sources.docs_holding(&term);
+            common.add_term(which, &token.text, doc_freq, boost * field_boost, stats);
         }
         let typo_boost = TYPO_WEIGHT * rarest * boost * field_boost;
         if token.is_prefix {
@@ -191,7 +230,11 @@ fn word_clause(
             }
             // Near spellings only when nothing starts as typed: walking the term dictionary
             // with a typo automaton is the dearest part of a query.
-            if len > FUZZY_1_MIN_LEN && !has_completion(searcher, field, &token.text) {
+            let completes = sources
+                .0
+                .iter()
+                .any(|s| has_completion(&s.searcher, field, &token.text));
+            if len > FUZZY_1_MIN_LEN && !completes {
                 alternatives.push(boosted(
                     FuzzyTermQuery::new_prefix(term, 1, true),
                     typo_boost * 0.5,
@@ -207,20 +250,14 @@ fn word_clause(
                 format!("{}e", token.text)
             };
             let term = Term::from_field_text(field, &ordinal);
+            if let Some(common) = common.as_mut() {
+                let doc_freq = sources.docs_holding(&term);
+                common.add_term(which, &ordinal, doc_freq, 0.9 * boost * field_boost, stats);
+            }
             alternatives.push(boosted(
                 TermQuery::new(term, IndexRecordOption::WithFreqs),
                 0.9 * boost * field_boost,
             ));
-            if let Some(common) = common.as_mut() {
-                common.add_term(
-                    searcher,
-                    field,
-                    which,
-                    &ordinal,
-                    0.9 * boost * field_boost,
-                    stats,
-                );
-            }
         } else if len >= FUZZY_1_MIN_LEN && !numeric && unknown_word {
             let distance = if len >= FUZZY_2_MIN_LEN { 2 } else { 1 };
             alternatives.push(boosted(
@@ -269,7 +306,7 @@ const GLUED_ARTICLES: [&str; 6] = ["le", "la", "les", "de", "du", "des"];
 /// name words ("lesueur" → "le sueur"; any split of a word the index does not hold). Each with
 /// how many documents it may bring in.
 fn reglued_clauses(
-    searcher: &Searcher,
+    sources: &Sources,
     fields: &Fields,
     query: &ParsedQuery,
     held: &[[u64; 2]],
@@ -282,7 +319,7 @@ fn reglued_clauses(
             continue;
         }
         let joined = name_term(&format!("{}{}", pair[0].text, pair[1].text));
-        let freq = doc_freq(searcher, &joined);
+        let freq = sources.docs_holding(&joined);
         if freq > 0 {
             let (_, clause) = boosted(
                 TermQuery::new(joined, IndexRecordOption::WithFreqs),
@@ -310,7 +347,7 @@ fn reglued_clauses(
         for at in splits {
             let (a, b) = word.split_at(at);
             let (a, b) = (name_term(a), name_term(b));
-            let freq = doc_freq(searcher, &a).min(doc_freq(searcher, &b));
+            let freq = sources.docs_holding(&a).min(sources.docs_holding(&b));
             if freq == 0 {
                 continue;
             }
@@ -397,6 +434,105 @@ fn where_clause(fields: &Fields, query: &ParsedQuery, except: usize) -> Option<B
     }
 }
 
+/// Runs the query on every source; BM25 scaled by importance, and by proximity when a point is
+/// given; the best `limit` over all sources. Places of a source's mask rank below every other
+/// document, so they are collected only when nothing else is left, then dropped: they can
+/// never crowd out a real candidate.
+fn top_places(
+    sources: &Sources,
+    query: &dyn Query,
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Result<Vec<(usize, u32)>> {
+    let mut found: Vec<(Score, usize, u32)> = Vec::new();
+    for (i, source) in sources.0.iter().enumerate() {
+        let collector = tweaked_top_docs(source, near, limit);
+        let top = if sources.0.len() == 1 {
+            source.searcher.search(query, &collector)?
+        } else {
+            // Scored with the statistics of all sources, so that scores compare across them.
+            source
+                .searcher
+                .search_with_statistics_provider(query, &collector, sources)?
+        };
+        for (score, address) in top {
+            if score == MASKED {
+                continue;
+            }
+            let segment = source.searcher.segment_reader(address.segment_ord);
+            if let Some(ord) = source.docs.ord(segment.segment_id(), address.doc_id) {
+                found.push((score, i, ord));
+            }
+        }
+    }
+    if sources.0.len() > 1 {
+        // Stable: equal scores keep the base first.
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        found.truncate(limit);
+    }
+    Ok(found.into_iter().map(|(_, i, ord)| (i, ord)).collect())
+}
+
+/// The `limit` best places among every match of `query` (the rare words) in every source:
+/// their BM25 plus what the common words add, scaled by `rank_factor`. Ties go to the base,
+/// then to the lower `ord`, for answers that do not depend on how documents fell into segments.
+fn best_of(
+    sources: &Sources,
+    query: &dyn Query,
+    common_words: &[CommonWord],
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Result<Vec<(usize, u32)>> {
+    // (score, source, ord)
+    let mut scored: Vec<(f32, usize, u32)> = Vec::new();
+    for (i, source) in sources.0.iter().enumerate() {
+        let matches = if sources.0.len() == 1 {
+            source.searcher.search(query, &EveryMatch)?
+        } else {
+            // Scored with the statistics of all sources, so that scores compare across them.
+            source
+                .searcher
+                .search_with_statistics_provider(query, &EveryMatch, sources)?
+        };
+        // (BM25 of the rare words, factor, ord)
+        let mut found: Vec<(Score, f32, u32)> = Vec::with_capacity(matches.len());
+        let mut segment: Option<(SegmentOrdinal, Option<SegmentDocs>)> = None;
+        for (segment_ord, doc, score) in matches {
+            if segment.as_ref().is_none_or(|(s, _)| *s != segment_ord) {
+                let id = source.searcher.segment_reader(segment_ord).segment_id();
+                segment = Some((segment_ord, source.docs.segment(id)));
+            }
+            let Some(segment_docs) = segment.as_ref().and_then(|(_, d)| d.as_ref()) else {
+                continue;
+            };
+            let (Some(ord), Some(facts)) = (segment_docs.ord(doc), segment_docs.facts(doc)) else {
+                continue;
+            };
+            if source.mask.is_some_and(|mask| mask.contains(ord)) {
+                continue;
+            }
+            found.push((score, rank_factor(facts, near), ord));
+        }
+        // In place order, places of one commune follow each other (see `CommonWordsScorer`).
+        found.sort_unstable_by_key(|&(_, _, ord)| ord);
+        let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
+        scored.extend(
+            found
+                .into_iter()
+                .map(|(score, factor, ord)| ((score + common.score(ord)) * factor, i, ord)),
+        );
+    }
+    let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, by_rank);
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(by_rank);
+    Ok(scored.into_iter().map(|(_, i, ord)| (i, ord)).collect())
+}
+
 /// How much a place's importance, and its proximity when a point is given, scale its BM25.
 fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
     let mut factor = 1.0 + facts.importance as f64;
@@ -405,48 +541,6 @@ fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
         factor *= 1.0 + 2.0 * (-(km / 50.0).powi(2)).exp();
     }
     factor as f32
-}
-
-/// The `limit` best places among every match of the rare words: their BM25 plus what the
-/// common words add, scaled by `rank_factor`. Ties go to the lower `ord`, for answers that do
-/// not depend on how documents fell into segments.
-fn best_of(
-    searcher: &Searcher,
-    docs: &DocInfo,
-    matches: Vec<(SegmentOrdinal, DocId, Score)>,
-    mut common: CommonWordsScorer,
-    near: Option<(f64, f64)>,
-    limit: usize,
-) -> Vec<u32> {
-    // (BM25 of the rare words, factor, ord)
-    let mut found: Vec<(Score, f32, u32)> = Vec::with_capacity(matches.len());
-    let mut segment: Option<(SegmentOrdinal, Option<SegmentDocs>)> = None;
-    for (segment_ord, doc, score) in matches {
-        if segment.as_ref().is_none_or(|(s, _)| *s != segment_ord) {
-            let id = searcher.segment_reader(segment_ord).segment_id();
-            segment = Some((segment_ord, docs.segment(id)));
-        }
-        let Some(segment_docs) = segment.as_ref().and_then(|(_, d)| d.as_ref()) else {
-            continue;
-        };
-        let (Some(ord), Some(facts)) = (segment_docs.ord(doc), segment_docs.facts(doc)) else {
-            continue;
-        };
-        found.push((score, rank_factor(facts, near), ord));
-    }
-    // In place order, places of one commune follow each other (see `CommonWordsScorer`).
-    found.sort_unstable_by_key(|&(_, _, ord)| ord);
-    let mut scored: Vec<(f32, u32)> = found
-        .into_iter()
-        .map(|(score, factor, ord)| ((score + common.score(ord)) * factor, ord))
-        .collect();
-    let by_rank = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-    if scored.len() > limit {
-        scored.select_nth_unstable_by(limit, by_rank);
-        scored.truncate(limit);
-    }
-    scored.sort_unstable_by(by_rank);
-    scored.into_iter().map(|(_, ord)| ord).collect()
 }
 
 /// Collects every matching document with its score: rare words match few enough documents
@@ -494,34 +588,33 @@ impl SegmentCollector for EveryMatchInSegment {
     }
 }
 
-/// Runs the query; BM25 scaled by importance, and by proximity when a point is given.
-fn top_places(
-    searcher: &Searcher,
-    docs: &DocInfo,
-    query: &dyn Query,
+/// The top `limit` documents of one source by tweaked score.
+fn tweaked_top_docs(
+    source: &Source,
     near: Option<(f64, f64)>,
     limit: usize,
-) -> Result<Vec<u32>> {
-    let docs_of = docs.clone();
-    let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
+) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
+    let docs_of = source.docs.clone();
+    let mask_of = source.mask.cloned();
+    TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
         let segment_docs = docs_of.segment(segment.segment_id());
+        let mask = mask_of.clone();
         move |doc: DocId, score: Score| {
+            if let (Some(mask), Some(docs)) = (&mask, &segment_docs) {
+                if docs.ord(doc).is_some_and(|ord| mask.contains(ord)) {
+                    return MASKED;
+                }
+            }
             let Some(facts) = segment_docs.as_ref().and_then(|d| d.facts(doc)) else {
                 return score;
             };
             score * rank_factor(facts, near)
         }
-    });
-    let top = searcher.search(query, &collector)?;
-    let mut ords = Vec::with_capacity(top.len());
-    for (_, address) in top {
-        let segment = searcher.segment_reader(address.segment_ord);
-        if let Some(ord) = docs.ord(segment.segment_id(), address.doc_id) {
-            ords.push(ord);
-        }
-    }
-    Ok(ords)
+    })
 }
+
+/// The ranking score of a masked document: below any real one (BM25 is never negative).
+const MASKED: Score = Score::NEG_INFINITY;
 
 fn boosted(query: impl Query + 'static, boost: f32) -> (Occur, Box<dyn Query>) {
     (
@@ -553,10 +646,6 @@ fn has_completion(searcher: &Searcher, field: Field, prefix: &str) -> bool {
                 .is_ok_and(|mut stream| stream.advance())
         })
     })
-}
-
-fn doc_freq(searcher: &Searcher, term: &Term) -> u64 {
-    searcher.doc_freq(term).unwrap_or(0)
 }
 
 /// Each filter is one Must clause; the values within a filter are ORed.

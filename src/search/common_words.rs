@@ -10,8 +10,8 @@
 
 use rustc_hash::FxHashMap;
 use tantivy::fieldnorm::FieldNormReader;
+use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
-use tantivy::{Searcher, Term};
 
 use crate::index::places::SearchText;
 use crate::index::word_ids::{word_hash, WordIds};
@@ -33,15 +33,10 @@ pub struct FieldStats {
 const SHORT_FIELD_WORDS: usize = 32;
 
 impl FieldStats {
-    pub fn of(searcher: &Searcher, field: Field) -> FieldStats {
-        let mut tokens = 0u64;
-        let mut docs = 0u64;
-        for segment in searcher.segment_readers() {
-            docs += u64::from(segment.max_doc());
-            tokens += segment
-                .inverted_index(field)
-                .map_or(0, |index| index.total_num_tokens());
-        }
+    /// The field's statistics across `statistics` (one index, or the base and its overlay).
+    pub fn of(statistics: &dyn Bm25StatisticsProvider, field: Field) -> FieldStats {
+        let tokens = statistics.total_num_tokens(field).unwrap_or(0);
+        let docs = statistics.total_num_docs().unwrap_or(0);
         let mut stats = FieldStats {
             doc_count: docs,
             average_length: if docs == 0 {
@@ -116,19 +111,15 @@ pub struct CommonWord {
 }
 
 impl CommonWord {
-    /// The word `word` itself in `field`, with the clause's boost.
+    /// The word `word` itself in `field`, held by `doc_freq` documents, with the clause's boost.
     pub fn add_term(
         &mut self,
-        searcher: &Searcher,
-        field: Field,
         which: TextField,
         word: &str,
+        doc_freq: u64,
         boost: f32,
         stats: FieldStats,
     ) {
-        let doc_freq = searcher
-            .doc_freq(&Term::from_field_text(field, word))
-            .unwrap_or(0);
         self.parts.push(Part::Term {
             field: which,
             hash: word_hash(word),

@@ -6,8 +6,12 @@ pub mod common_words;
 pub mod query;
 pub mod score;
 
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::index::numbers::NumberRecord;
+use crate::index::overlay::Mask;
+use crate::index::snapshot::{Layer, Snapshot};
 use crate::index::spatial::haversine_m;
 use crate::index::Index;
 use crate::model::{HouseNumberRecord, Kind};
@@ -49,6 +53,8 @@ pub struct SearchRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub kind: Kind,
+    /// The index of the snapshot the place comes from.
+    pub layer: Layer,
     /// Position of the place (the street, for a housenumber) in the place table.
     pub place: u32,
     pub housenumber: Option<HouseNumberRecord>,
@@ -57,18 +63,31 @@ pub struct Hit {
     pub distance_m: Option<f64>,
 }
 
-pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
+/// Searches every layer of the snapshot as one index: candidates are retrieved from the base
+/// (without the corrected communes) and the overlay with the same word statistics and cut
+/// together (`candidates::retrieve`), then rescored and ranked together.
+pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
     let query = ParsedQuery::parse(&request.q, request.autocomplete);
     if query.is_empty() || request.limit == 0 {
         return Ok(Vec::new());
     }
-    let searcher = index.reader.searcher();
-    let ords = candidates::retrieve(
-        &searcher,
-        &index.fields,
-        &index.docs,
-        &index.table.texts,
-        &index.word_ids,
+    let layers: Vec<(Layer, &Index, Option<&Arc<Mask>>)> = snapshot.layers().collect();
+    let sources = candidates::Sources(
+        layers
+            .iter()
+            .map(|(_, index, mask)| candidates::Source {
+                searcher: index.reader.searcher(),
+                docs: &index.docs,
+                texts: &index.table.texts,
+                word_ids: &index.word_ids,
+                mask: *mask,
+            })
+            .collect(),
+    );
+    let found = candidates::retrieve(
+        &sources,
+        // Every layer is written with the one schema, so field handles are the same in all.
+        &snapshot.base().fields,
         &query,
         &request.filters,
         request.near,
@@ -78,8 +97,9 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
     // Scored readings; a housenumber's full record (its id, a formatted string) is only built
     // for the few that are returned.
-    let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>)> = Vec::with_capacity(ords.len());
-    for ord in ords {
+    let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>)> = Vec::with_capacity(found.len());
+    for (source, ord) in found {
+        let (layer, index, _) = layers[source];
         let (Some(place), Some(text)) = (index.place(ord), index.table.texts.get(ord as usize))
         else {
             continue;
@@ -108,6 +128,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
         );
         let hit = Hit {
             kind,
+            layer,
             place: ord,
             housenumber: None,
             score,
@@ -115,16 +136,20 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
         };
         scored_hits.push((hit, housenumber));
     }
+    let place_of = |hit: &Hit| {
+        snapshot
+            .index(hit.layer)
+            .and_then(|index| Some((index, index.place(hit.place)?)))
+    };
     let id_of = |(hit, housenumber): &(Hit, Option<(u32, NumberRecord)>)| -> String {
-        let place = index.place(hit.place);
-        match (place, housenumber) {
-            (Some(place), Some((i, r))) => index.table.housenumber_id(place, *i, r),
-            (Some(place), None) => place.id.clone(),
+        match (place_of(hit), housenumber) {
+            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(place, *i, r),
+            (Some((_, place)), None) => place.id.clone(),
             _ => String::new(),
         }
     };
     let importance_of = |(hit, _): &(Hit, Option<(u32, NumberRecord)>)| {
-        index.place(hit.place).map_or(0.0, |p| p.importance)
+        place_of(hit).map_or(0.0, |(_, p)| p.importance)
     };
     scored_hits.sort_by(|a, b| {
         rank_order((a.0.score, importance_of(a)), (b.0.score, importance_of(b)))
@@ -134,7 +159,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
     Ok(scored_hits
         .into_iter()
         .map(|(mut hit, housenumber)| {
-            if let (Some(place), Some((i, r))) = (index.place(hit.place), housenumber) {
+            if let (Some((index, place)), Some((i, r))) = (place_of(&hit), housenumber) {
                 hit.housenumber = Some(index.table.housenumber(place, i, &r));
             }
             hit
@@ -144,9 +169,9 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<Vec<Hit>> {
 
 /// Best score first; ties broken by importance, then id, so that answers never change between
 /// runs or builds.
-pub fn sort_hits(index: &Index, hits: &mut [Hit]) {
-    fn key<'a>(index: &'a Index, h: &'a Hit) -> (f64, &'a str) {
-        let place = index.place(h.place);
+pub fn sort_hits(snapshot: &Snapshot, hits: &mut [Hit]) {
+    fn key<'a>(snapshot: &'a Snapshot, h: &'a Hit) -> (f64, &'a str) {
+        let place = snapshot.place(h.layer, h.place);
         let importance = place.map_or(0.0, |p| p.importance);
         let id = h
             .housenumber
@@ -157,7 +182,7 @@ pub fn sort_hits(index: &Index, hits: &mut [Hit]) {
         (importance, id)
     }
     hits.sort_by(|a, b| {
-        let ((ia, ida), (ib, idb)) = (key(index, a), key(index, b));
+        let ((ia, ida), (ib, idb)) = (key(snapshot, a), key(snapshot, b));
         rank_order((a.score, ia), (b.score, ib)).then_with(|| ida.cmp(idb))
     });
 }

@@ -2,6 +2,7 @@
 //! parameters, call the geocoder off the async runtime, write JSON); the logic is elsewhere.
 
 mod batch;
+pub mod corrections;
 mod error;
 mod params;
 mod response;
@@ -106,10 +107,18 @@ pub async fn serve(
     addr: SocketAddr,
     config: ServerConfig,
 ) -> std::io::Result<()> {
+    serve_app(app_with(geocoder, config), addr).await
+}
+
+/// Serves `app` (with the client's address known to handlers) until Ctrl-C or SIGTERM.
+pub async fn serve_app(app: Router, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app_with(geocoder, config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {
@@ -140,11 +149,13 @@ async fn search(
 ) -> Result<Response, ApiError> {
     let params = params::search_params(&RawParams::parse(query.as_deref()))?;
     let request = params.request;
+    // One snapshot for the search and its results, whatever is published meanwhile.
+    let snapshot = geocoder.snapshot();
     let hits = if params.too_short {
         Vec::new()
     } else {
-        let (geocoder, request) = (geocoder.clone(), request.clone());
-        tokio::task::spawn_blocking(move || geocoder.search(&request))
+        let (snapshot, request) = (snapshot.clone(), request.clone());
+        tokio::task::spawn_blocking(move || crate::search::search(&snapshot, &request))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -157,7 +168,7 @@ async fn search(
     };
     Ok(json_response(
         StatusCode::OK,
-        &response::collection(geocoder.index(), &hits, echo),
+        &response::collection(&snapshot, &hits, echo),
     ))
 }
 
@@ -166,9 +177,10 @@ async fn reverse(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let request = params::reverse_params(&RawParams::parse(query.as_deref()))?;
+    let snapshot = geocoder.snapshot();
     let hits = {
-        let (geocoder, request) = (geocoder.clone(), request.clone());
-        tokio::task::spawn_blocking(move || geocoder.reverse(&request))
+        let (snapshot, request) = (snapshot.clone(), request.clone());
+        tokio::task::spawn_blocking(move || crate::reverse::reverse(&snapshot, &request))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
     };
@@ -180,7 +192,7 @@ async fn reverse(
     };
     Ok(json_response(
         StatusCode::OK,
-        &response::collection(geocoder.index(), &hits, echo),
+        &response::collection(&snapshot, &hits, echo),
     ))
 }
 

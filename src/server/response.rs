@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::index::Index;
+use crate::index::snapshot::Snapshot;
 use crate::model::Kind;
 use crate::result_view::ResultView;
 use crate::search::{Filters, Hit};
@@ -86,11 +86,11 @@ pub struct Echo<'a> {
     pub limit: usize,
 }
 
-pub fn collection(index: &Index, hits: &[Hit], echo: Echo<'_>) -> FeatureCollection {
+pub fn collection(snapshot: &Snapshot, hits: &[Hit], echo: Echo<'_>) -> FeatureCollection {
     FeatureCollection {
         kind: "FeatureCollection",
         version: "draft",
-        features: hits.iter().filter_map(|h| feature(index, h)).collect(),
+        features: hits.iter().filter_map(|h| feature(snapshot, h)).collect(),
         attribution: "BAN",
         licence: "ETALAB-2.0",
         query: echo.query.map(str::to_string),
@@ -100,8 +100,8 @@ pub fn collection(index: &Index, hits: &[Hit], echo: Echo<'_>) -> FeatureCollect
     }
 }
 
-fn feature(index: &Index, hit: &Hit) -> Option<Feature> {
-    let view = ResultView::of(index, hit)?;
+fn feature(snapshot: &Snapshot, hit: &Hit) -> Option<Feature> {
+    let view = ResultView::of(snapshot, hit)?;
     let xy = view.xy();
     Some(Feature {
         kind: "Feature",

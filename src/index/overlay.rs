@@ -1,0 +1,105 @@
+//! Commune corrections served live: a small second index of the corrected communes, laid over
+//! the immutable base index, and the mask that hides those communes' places in the base.
+//!
+//! The overlay is written with the ingest code itself (`ingest::communes`) into a temporary
+//! directory and opened as any generation, so what a correction indexes and how it ranks cannot
+//! drift from a national ingest. It is derived only from the rows it is given: whoever holds the
+//! published corrections (the SQLite store) rebuilds it at start, which makes the database the
+//! one commit point for crash safety and for replay over a re-ingested base.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
+
+use fixedbitset::FixedBitSet;
+use tempfile::TempDir;
+
+use crate::error::{Error, Result};
+use crate::ingest::ban_csv::BanRow;
+use crate::ingest::communes::ingest_communes;
+use crate::ingest::reference::Reference;
+
+use super::Index;
+
+/// Base places (by `ord`) hidden because their commune is served by the overlay.
+pub struct Mask {
+    ords: FixedBitSet,
+}
+
+impl Mask {
+    pub fn contains(&self, ord: u32) -> bool {
+        self.ords.contains(ord as usize)
+    }
+}
+
+/// The corrected communes, indexed, and what they hide in the base.
+pub struct Overlay {
+    // Field order matters: the index (open files, memory maps) is dropped before its directory.
+    pub index: Index,
+    pub mask: Arc<Mask>,
+    communes: BTreeSet<String>,
+    _dir: TempDir,
+}
+
+impl Overlay {
+    /// The INSEE codes the overlay answers for.
+    pub fn communes(&self) -> &BTreeSet<String> {
+        &self.communes
+    }
+}
+
+/// Builds overlays for one base index, keeping what every build needs. The caller runs one
+/// build at a time (the geocoder's publish lock).
+#[derive(Default)]
+pub struct OverlayBuilder {
+    reference: OnceLock<Reference>,
+    base_places: OnceLock<HashMap<String, Vec<u32>>>,
+}
+
+impl OverlayBuilder {
+    /// The overlay serving `communes` (INSEE code → every row of the commune) over `base`.
+    pub fn build(&self, base: &Index, communes: BTreeMap<String, Vec<BanRow>>) -> Result<Overlay> {
+        let reference = match self.reference.get() {
+            Some(reference) => reference,
+            // The built-in copy of `data/ref`, as `ingest` uses by default. Should two builds
+            // race here, both copies are equal and one is kept.
+            None => {
+                let _ = self.reference.set(Reference::embedded()?);
+                self.reference
+                    .get()
+                    .ok_or_else(|| Error::Internal("reference data not kept".into()))?
+            }
+        };
+        let codes: BTreeSet<String> = communes.keys().cloned().collect();
+        let dir = tempfile::Builder::new()
+            .prefix("adresse-overlay-")
+            .tempdir()
+            .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+        ingest_communes(communes, reference, dir.path())?;
+        let index = Index::open(dir.path())?;
+        let base_places = self.base_places.get_or_init(|| places_by_commune(base));
+        let mut ords = FixedBitSet::with_capacity(base.table.places.len());
+        for ord in codes.iter().filter_map(|c| base_places.get(c)).flatten() {
+            ords.insert(*ord as usize);
+        }
+        Ok(Overlay {
+            index,
+            mask: Arc::new(Mask { ords }),
+            communes: codes,
+            _dir: dir,
+        })
+    }
+}
+
+/// The base's places by the commune they belong to (`citycode`, the arrondissement in Paris,
+/// Lyon, Marseille): what a correction of that commune replaces. A city municipality (75056)
+/// belongs to none of its arrondissements and stays.
+fn places_by_commune(base: &Index) -> HashMap<String, Vec<u32>> {
+    let mut by_commune: HashMap<String, Vec<u32>> = HashMap::new();
+    for (ord, place) in base.table.places.iter().enumerate() {
+        by_commune
+            .entry(place.citycode.clone())
+            .or_default()
+            .push(ord as u32);
+    }
+    by_commune
+}
