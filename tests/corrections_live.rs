@@ -27,18 +27,22 @@ const NEW_NAME: &str = "Rue des Corrections Publiées";
 
 /// Every row of `COMMUNE`, read from the real BAN file.
 fn commune_rows() -> Vec<BanRow> {
+    rows_of("adresses-05.csv.gz", COMMUNE)
+}
+
+fn rows_of(file: &str, code: &str) -> Vec<BanRow> {
     let mut rows = Vec::new();
     ban_csv::read_file(
-        &data_dir().join("ban/adresses-05.csv.gz"),
+        &data_dir().join("ban").join(file),
         |row| {
-            if row.code_insee == COMMUNE {
+            if row.code_insee == code {
                 rows.push(row)
             }
         },
         |_| {},
     )
     .unwrap();
-    assert!(rows.len() > 2_000, "{} rows", rows.len());
+    assert!(rows.len() > 2_000, "{code}: {} rows", rows.len());
     rows
 }
 
@@ -447,5 +451,43 @@ fn searches_during_swaps_see_one_set_or_the_other_never_a_mix() {
     assert!(
         seen.iter().all(|&n| n > 0),
         "every set was seen by some search: {seen:?}"
+    );
+}
+
+/// An arrondissement is corrected on its own: Paris itself (75056, built above its
+/// arrondissements) stays as it was, and the corrected streets still answer Paris's citycode.
+#[test]
+fn a_corrected_paris_arrondissement_leaves_paris_itself_and_answers_its_citycode() {
+    let geocoder = Geocoder::open(fixture_index()).unwrap();
+    let mut rows = rows_of("adresses-75.csv.gz", "75104");
+    let voie = streets_by_size(&rows)[0].clone();
+    let new_name = "Rue des Arrondissements Corrigés";
+    for row in rows.iter_mut().filter(|r| r.voie_id() == voie) {
+        row.nom_voie = new_name.to_string();
+    }
+    let paris_before = answer(&geocoder, "Paris", 3);
+    assert_eq!(paris_before[0].0, "75056");
+
+    geocoder
+        .set_corrections(BTreeMap::from([("75104".to_string(), rows)]))
+        .unwrap();
+    assert_eq!(answer(&geocoder, "Paris", 3), paris_before);
+    let request = SearchRequest {
+        filters: Filters {
+            citycodes: vec!["75056".into()],
+            ..Filters::default()
+        },
+        ..search_request(new_name, 1)
+    };
+    let snapshot = geocoder.snapshot();
+    let hits = adresse::search::search(&snapshot, &request).unwrap();
+    let view = ResultView::of(&snapshot, &hits[0]).unwrap();
+    assert_eq!(
+        (
+            view.id.as_str(),
+            view.place.name.as_str(),
+            view.place.citycode.as_str()
+        ),
+        (voie.as_str(), new_name, "75104")
     );
 }
