@@ -110,10 +110,15 @@ async fn every_path_of_the_spec_is_answered_by_the_server() {
             let uri = path.replace("{file}", "app.js");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let answer = if method == Method::POST {
+                let csv = if uri.starts_with("/reverse") {
+                    "lat,lon\n44.5594,6.0794\n"
+                } else {
+                    "adresse\n8 rue de rivoli paris\n"
+                };
                 call(
                     method.clone(),
                     &uri,
-                    Body::from("--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\n\r\nadresse\n8 rue de rivoli paris\n\r\n--b--\r\n"),
+                    Body::from(format!("--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\n\r\n{csv}\r\n--b--\r\n")),
                     Some("multipart/form-data; boundary=b"),
                 )
                 .await

@@ -381,7 +381,7 @@ fn widget_example() {}
     get,
     path = "/assets/{file}",
     tag = "page",
-    params(("file" = String, Path, description = "Asset name, e.g. app.js")),
+    params(("file" = String, Path, description = "Asset name, e.g. app.js", example = "app.js")),
     responses(
         (status = 200, description = "The file (JavaScript or CSS)"),
         (status = 404, description = "No such asset", body = ErrorBody, content_type = "application/json"),
