@@ -108,7 +108,7 @@ async fn geocode_upload(
             tx: out_tx.clone(),
             buffer: Vec::with_capacity(OUTPUT_CHUNK_BYTES),
         };
-        match job.run(writer, |_| {}) {
+        match job.run(writer, super::metrics::batch_progress()) {
             Ok(summary) => tracing::info!(
                 file = file_name.as_deref().unwrap_or(""),
                 rows = summary.rows,

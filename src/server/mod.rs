@@ -4,8 +4,12 @@
 mod batch;
 pub mod corrections;
 mod error;
+mod health;
+pub mod metrics;
+pub mod openapi;
 mod params;
 mod response;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,7 +19,6 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
@@ -81,8 +84,8 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         .route("/search/", get(search))
         .route("/reverse", get(reverse))
         .route("/reverse/", get(reverse))
-        .route("/health", get(health))
-        .route("/health/", get(health))
+        .route("/health", get(health::health))
+        .route("/health/", get(health::health))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
@@ -95,9 +98,15 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         .layer(DefaultBodyLimit::max(body_limit));
     lookups
         .merge(batches)
+        .merge(
+            web::routes()
+                .merge(openapi::routes())
+                .merge(metrics::routes()),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(cors)
 }
 
@@ -160,6 +169,7 @@ async fn search(
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(|e| ApiError::Internal(e.to_string()))?
     };
+    metrics::lookup_answered(metrics::Lookup::Search, !hits.is_empty());
     let echo = Echo {
         query: Some(&request.q),
         filters: &request.filters,
@@ -184,6 +194,7 @@ async fn reverse(
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
     };
+    metrics::lookup_answered(metrics::Lookup::Reverse, !hits.is_empty());
     let echo = Echo {
         query: None,
         filters: &request.filters,
@@ -196,44 +207,9 @@ async fn reverse(
     ))
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    version: &'static str,
-    index_format: u32,
-    /// Unix seconds when the index was built.
-    built_at: u64,
-    documents: Documents,
-}
-
-#[derive(Serialize)]
-struct Documents {
-    municipality: u64,
-    street: u64,
-    locality: u64,
-    housenumber: u64,
-}
-
-async fn health(State(geocoder): State<Geocoder>) -> Response {
-    let m = &geocoder.index().manifest;
-    let body = Health {
-        status: "HEALTHY",
-        version: env!("CARGO_PKG_VERSION"),
-        index_format: m.version,
-        built_at: m.built_at,
-        documents: Documents {
-            municipality: m.municipalities,
-            street: m.streets,
-            locality: m.localities,
-            housenumber: m.housenumbers,
-        },
-    };
-    json_response(StatusCode::OK, &body)
-}
-
 async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(format!(
-        "No resource at {}. See /search/, /reverse/, /search/csv/, /reverse/csv/ and /health.",
+        "No resource at {}. See /search/, /reverse/, /search/csv/, /reverse/csv/, /health and /openapi.json.",
         uri.path()
     ))
 }
