@@ -3,6 +3,8 @@
 
 mod batch;
 mod error;
+mod limits;
+mod listener;
 mod params;
 mod response;
 
@@ -22,6 +24,7 @@ use crate::Geocoder;
 
 use error::json_response;
 pub use error::ApiError;
+pub use limits::Limits;
 use params::RawParams;
 use response::Echo;
 
@@ -37,12 +40,15 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 << 30;
 pub struct ServerConfig {
     /// Largest accepted batch upload, in bytes (413 above).
     pub max_upload_bytes: u64,
+    /// Load shedding, rate limits, slow-client and shutdown deadlines.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            limits: Limits::default(),
         }
     }
 }
@@ -71,6 +77,7 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers(Any);
     let body_limit = usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX);
+    let limits = config.limits.clone();
     let state = AppState {
         geocoder,
         config: std::sync::Arc::new(config),
@@ -92,24 +99,33 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         .route("/reverse/csv", post(batch::reverse_csv))
         .route("/reverse/csv/", post(batch::reverse_csv))
         .layer(DefaultBodyLimit::max(body_limit));
-    lookups
+    let app = lookups
         .merge(batches)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
-        .layer(cors)
+        .with_state(state);
+    limits::apply(app, &limits).layer(cors)
 }
 
-/// Serves until Ctrl-C or SIGTERM, letting requests in flight finish.
+/// Serves until Ctrl-C or SIGTERM, letting requests in flight finish (within the grace period).
 pub async fn serve(
     geocoder: Geocoder,
     addr: SocketAddr,
     config: ServerConfig,
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app_with(geocoder, config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    serve_on(listener, geocoder, config, shutdown_signal()).await
+}
+
+/// Serves on a bound listener until `shutdown` completes (see `listener.rs` for the draining).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    geocoder: Geocoder,
+    config: ServerConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let limits = config.limits.clone();
+    listener::run(listener, app_with(geocoder, config), &limits, shutdown).await
 }
 
 async fn shutdown_signal() {
@@ -131,7 +147,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 async fn search(
