@@ -14,7 +14,6 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
 from collections import defaultdict
 from pathlib import Path
 
@@ -69,9 +68,19 @@ def allowed_by(expression, allow):
     return result
 
 
+def allow_list(text):
+    """deny.toml's [licenses] allow list (tomllib on Python 3.11+, else a plain reading)."""
+    try:
+        import tomllib
+        return set(tomllib.loads(text)["licenses"]["allow"])
+    except ImportError:
+        section = text.split("[licenses]", 1)[1]
+        body = re.search(r"allow\s*=\s*\[(.*?)\]", section, re.S).group(1)
+        return set(re.findall(r'"([^"]+)"', body))
+
+
 def main():
-    policy = tomllib.loads((ROOT / "deny.toml").read_text())
-    allow = set(policy["licenses"]["allow"])
+    allow = allow_list((ROOT / "deny.toml").read_text())
     metadata = json.loads(
         subprocess.run(
             ["cargo", "metadata", "--format-version", "1", "--locked",

@@ -323,7 +323,6 @@ fn run(
                         .unwrap_or_default()
                         .mul_f64(t as f64 / connections as f64);
                 let mut i = t * 7919;
-                let mut local = Vec::new();
                 while start.elapsed() < duration {
                     let mut late = false;
                     if let Some(interval) = interval {
@@ -339,17 +338,14 @@ fn run(
                     i += 1;
                     let sent = Instant::now();
                     let outcome = connection.send(job);
-                    local.push(Sample {
+                    // Straight into the shared log: the reporter reads each window as it ends.
+                    samples.lock().unwrap().push(Sample {
                         at: sent - start,
                         latency: sent.elapsed(),
                         outcome,
                         late,
                     });
-                    if local.len() >= 256 {
-                        samples.lock().unwrap().append(&mut local);
-                    }
                 }
-                samples.lock().unwrap().append(&mut local);
             });
         }
         // The reporter: one line per window, as the run goes.
@@ -360,7 +356,9 @@ fn run(
                 if end > start + duration + Duration::from_secs(1) {
                     break;
                 }
-                std::thread::sleep(end.saturating_duration_since(Instant::now()));
+                // A little after the window's end, so that its slow answers are in.
+                let settle = end + Duration::from_secs(2);
+                std::thread::sleep(settle.saturating_duration_since(Instant::now()));
                 let all = samples.lock().unwrap();
                 let lo = WINDOW * window as u32;
                 let in_window: Vec<&Sample> = all
