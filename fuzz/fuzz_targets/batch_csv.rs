@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let encoding = match (choice >> 1) & 3 {
         1 => Some(TextEncoding::from_label("utf-8").unwrap()),
-        2 => Some(TextEncoding::from_label("latin-1").unwrap()),
+        2 => Some(TextEncoding::from_label("latin1").unwrap()),
         _ => None,
     };
     let delimiter = match (choice >> 3) & 3 {
