@@ -50,6 +50,8 @@ enum Command {
         /// Largest batch CSV upload accepted, in bytes.
         #[arg(long, env = "ADRESSE_MAX_UPLOAD_BYTES", default_value_t = adresse::server::DEFAULT_MAX_UPLOAD_BYTES)]
         max_upload_bytes: u64,
+        #[command(flatten)]
+        limits: adresse::server::Limits,
     },
     /// Geocode the addresses of a CSV file (forward), without a server, on all cores.
     Geocode(batch_command::GeocodeArgs),
@@ -75,7 +77,15 @@ fn main() -> ExitCode {
             index,
             addr,
             max_upload_bytes,
-        }) => run_serve(&index, addr, ServerConfig { max_upload_bytes }),
+            limits,
+        }) => run_serve(
+            &index,
+            addr,
+            ServerConfig {
+                max_upload_bytes,
+                limits,
+            },
+        ),
         Some(Command::Geocode(args)) => batch_command::geocode(args),
         Some(Command::ReverseGeocode(args)) => batch_command::reverse_geocode(args),
         Some(Command::Token { command }) => {
@@ -143,17 +153,22 @@ fn run_serve(index: &Path, addr: SocketAddr, config: ServerConfig) -> anyhow::Re
     let started = Instant::now();
     let geocoder = Geocoder::open(index)?;
     tracing::info!(index = %index.display(), load_ms = started.elapsed().as_millis() as u64, "index loaded");
+    let limits = config.limits.clone();
     let app = adresse::server::corrections::app_with_corrections(index, geocoder, config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let listener_addr = addr;
         eprintln!("serving on http://{listener_addr}/");
         eprintln!("try: curl 'http://{listener_addr}/search/?q=8+rue+de+rivoli+paris'");
         eprintln!("     curl 'http://{listener_addr}/reverse/?lon=6.0794&lat=44.5594'");
-        adresse::server::serve_app(app, addr).await
-    })?;
+        adresse::server::serve_app(app, addr, &limits).await
+    });
+    // Work still running after the grace period (a batch job whose client was dropped) must
+    // not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    served?;
     Ok(())
 }
 

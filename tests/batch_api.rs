@@ -552,6 +552,7 @@ async fn mistakes_the_caller_can_fix_are_json_400s_before_any_output() {
 async fn an_upload_over_the_limit_is_a_413() {
     let config = ServerConfig {
         max_upload_bytes: 10_000,
+        ..ServerConfig::default()
     };
     let text = "adresse\n".to_string() + &"8 rue de Rivoli Paris\n".repeat(1000);
     let answer = post_with(

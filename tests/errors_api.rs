@@ -83,7 +83,7 @@ async fn odd_but_valid_input_is_answered() {
         let (status, body) = get(&format!("/search/?q={q}")).await;
         assert_eq!(status, 200, "{q}: {body}");
     }
-    // Invalid UTF-8 in the query string is decoded lossily, not refused with a panic.
-    let (status, _) = get("/search/?q=rue%FF%FEde").await;
-    assert_eq!(status, 200);
+    // Invalid UTF-8 in the query string is a 400 naming the parameter, neither a panic nor a
+    // search for U+FFFD the caller never sent.
+    assert_error("/search/?q=rue%FF%FEde", 400, "\"q\"").await;
 }

@@ -104,6 +104,12 @@ impl Dialect {
     /// Detects the dialect from the first bytes of the input (`complete` when they are all of
     /// it). Returns it and how many bytes of BOM to skip.
     pub fn detect(sample: &[u8], complete: bool, options: &DialectOptions) -> Result<Dialect> {
+        if let Some(kind) = packed_format(sample) {
+            // Read as text, these bytes would "work": every row an error, the binary echoed back.
+            return Err(Error::Input(format!(
+                "the file is {kind}, not a CSV; send the CSV file itself, uncompressed"
+            )));
+        }
         let input_bom = sample.starts_with(UTF8_BOM);
         let body = if input_bom {
             &sample[UTF8_BOM.len()..]
@@ -156,6 +162,17 @@ impl Dialect {
         } else {
             0
         }
+    }
+}
+
+/// What a compressed or archive file is, from its magic number.
+fn packed_format(sample: &[u8]) -> Option<&'static str> {
+    if sample.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip-compressed")
+    } else if sample.starts_with(b"PK\x03\x04") {
+        Some("a ZIP archive (a spreadsheet? export it as CSV)")
+    } else {
+        None
     }
 }
 

@@ -5,6 +5,8 @@ mod batch;
 pub mod corrections;
 mod error;
 mod health;
+mod limits;
+mod listener;
 pub mod metrics;
 pub mod openapi;
 mod params;
@@ -26,6 +28,7 @@ use crate::Geocoder;
 
 use error::json_response;
 pub use error::ApiError;
+pub use limits::Limits;
 use params::RawParams;
 use response::Echo;
 
@@ -41,12 +44,15 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 << 30;
 pub struct ServerConfig {
     /// Largest accepted batch upload, in bytes (413 above).
     pub max_upload_bytes: u64,
+    /// Load shedding, rate limits, slow-client and shutdown deadlines.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            limits: Limits::default(),
         }
     }
 }
@@ -75,6 +81,7 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers(Any);
     let body_limit = usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX);
+    let limits = config.limits.clone();
     let state = AppState {
         geocoder,
         config: std::sync::Arc::new(config),
@@ -96,7 +103,7 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         .route("/reverse/csv", post(batch::reverse_csv))
         .route("/reverse/csv/", post(batch::reverse_csv))
         .layer(DefaultBodyLimit::max(body_limit));
-    lookups
+    let app = lookups
         .merge(batches)
         .merge(
             web::routes()
@@ -105,29 +112,39 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state);
+    // Metrics outside the limits, so that shed and rate-limited requests are counted too.
+    limits::apply(app, &limits)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(cors)
 }
 
-/// Serves until Ctrl-C or SIGTERM, letting requests in flight finish.
+/// Serves until Ctrl-C or SIGTERM, letting requests in flight finish (within the grace period).
 pub async fn serve(
     geocoder: Geocoder,
     addr: SocketAddr,
     config: ServerConfig,
 ) -> std::io::Result<()> {
-    serve_app(app_with(geocoder, config), addr).await
+    let limits = config.limits.clone();
+    serve_app(app_with(geocoder, config), addr, &limits).await
 }
 
-/// Serves `app` (with the client's address known to handlers) until Ctrl-C or SIGTERM.
-pub async fn serve_app(app: Router, addr: SocketAddr) -> std::io::Result<()> {
+/// Serves `app` (with the client's address known to handlers, see `listener.rs`) until Ctrl-C
+/// or SIGTERM, letting requests in flight finish within the grace period of `limits`.
+pub async fn serve_app(app: Router, addr: SocketAddr, limits: &Limits) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    listener::run(listener, app, limits, shutdown_signal()).await
+}
+
+/// Serves on a bound listener until `shutdown` completes (see `listener.rs` for the draining).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    geocoder: Geocoder,
+    config: ServerConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let limits = config.limits.clone();
+    listener::run(listener, app_with(geocoder, config), &limits, shutdown).await
 }
 
 async fn shutdown_signal() {
@@ -149,7 +166,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 async fn search(

@@ -13,14 +13,38 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const MIN_QUERY_CHARS: usize = 3;
 pub const MAX_LIMIT: usize = 100;
 
-/// The decoded (name, value) pairs of a query string, in order.
-pub struct RawParams(Vec<(String, String)>);
+/// The decoded (name, value) pairs of a query string, in order, and the name of the first
+/// parameter whose percent-escapes are not UTF-8 (the decoder would silently turn them into
+/// U+FFFD and search for something the caller never sent).
+pub struct RawParams(Vec<(String, String)>, Option<String>);
 
 impl RawParams {
     pub fn parse(query: Option<&str>) -> RawParams {
-        let pairs = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()));
-        RawParams(pairs.collect())
+        let query = query.unwrap_or("");
+        let pairs =
+            form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()));
+        let not_utf8 = query
+            .split('&')
+            .find(|pair| !decodes_to_utf8(pair))
+            .map(|pair| {
+                let name = pair.split('=').next().unwrap_or("");
+                form_urlencoded::parse(name.as_bytes())
+                    .next()
+                    .map(|(k, _)| k.into_owned())
+                    .unwrap_or_default()
+            });
+        RawParams(pairs.collect(), not_utf8)
+    }
+
+    /// A 400 when a parameter is not UTF-8 once percent-decoded.
+    fn check_utf8(&self) -> Result<(), ApiError> {
+        match &self.1 {
+            None => Ok(()),
+            Some(name) => Err(ApiError::invalid(
+                name,
+                "Once percent-decoded, it is not valid UTF-8.",
+            )),
+        }
     }
 
     /// The first value of the first of `names` present.
@@ -49,6 +73,7 @@ pub struct SearchParams {
 }
 
 pub fn search_params(raw: &RawParams) -> Result<SearchParams, ApiError> {
+    raw.check_utf8()?;
     let q = raw.first(&["q"]).map(|(_, v)| v.trim()).unwrap_or("");
     if q.is_empty() {
         return Err(ApiError::missing("q"));
@@ -92,6 +117,7 @@ pub fn search_params(raw: &RawParams) -> Result<SearchParams, ApiError> {
 }
 
 pub fn reverse_params(raw: &RawParams) -> Result<ReverseRequest, ApiError> {
+    raw.check_utf8()?;
     let (lon, lat) = location(raw, true)?.ok_or_else(|| ApiError::missing("lon"))?;
     let radius_m = match raw.first(&["radius"]) {
         None => DEFAULT_RADIUS_M,
@@ -114,6 +140,16 @@ pub fn reverse_params(raw: &RawParams) -> Result<ReverseRequest, ApiError> {
         radius_m,
         filters: filters(raw)?,
     })
+}
+
+/// Whether a `name=value` piece of a query string percent-decodes to UTF-8.
+fn decodes_to_utf8(pair: &str) -> bool {
+    let plus_as_space: Vec<u8> = pair
+        .bytes()
+        .map(|b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let decoded: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
+    std::str::from_utf8(&decoded).is_ok()
 }
 
 fn limit(raw: &RawParams, default: usize) -> Result<usize, ApiError> {
