@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod batch_command;
+mod synth_command;
 
 use adresse::index::layout::{current_generation, SourceFile};
 use adresse::ingest::{self, IngestReport};
@@ -55,6 +56,8 @@ enum Command {
     Geocode(batch_command::GeocodeArgs),
     /// Find the nearest address to each point of a CSV file, without a server, on all cores.
     ReverseGeocode(batch_command::BatchArgs),
+    /// Write a France-scale synthetic BAN corpus (one adresses-XX.csv.gz per département).
+    Synth(synth_command::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         }) => run_serve(&index, addr, ServerConfig { max_upload_bytes }),
         Some(Command::Geocode(args)) => batch_command::geocode(args),
         Some(Command::ReverseGeocode(args)) => batch_command::reverse_geocode(args),
+        Some(Command::Synth(args)) => synth_command::run(args, data_dir()),
         None => run_default(),
     };
     match result {
