@@ -41,9 +41,10 @@ start_ns=$(date +%s%N)
 target/release/adresse serve --index "$INDEX" --addr 127.0.0.1:$PORT 2>target/load/server.log &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  curl -sf $URL/health >/dev/null 2>&1 && break
+# Wait for the first answer, at most 10 minutes (a France-scale index takes a while to open).
+until curl -sf $URL/health >/dev/null 2>&1; do
   kill -0 $SERVER 2>/dev/null || { cat target/load/server.log >&2; exit 1; }
+  (( $(date +%s%N) - start_ns < 600000000000 )) || { echo "server not ready after 10 min" >&2; exit 1; }
   sleep 0.01
 done
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
