@@ -16,6 +16,7 @@ pub mod result_view;
 pub mod reverse;
 pub mod search;
 pub mod server;
+pub mod synth;
 pub mod text;
 
 pub use error::{Error, Result};

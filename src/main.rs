@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod batch_command;
+mod synth_command;
 
 use adresse::index::layout::{current_generation, SourceFile};
 use adresse::ingest::{self, IngestReport};
@@ -62,6 +63,8 @@ enum Command {
         #[command(subcommand)]
         command: adresse::corrections::cli::TokenCommand,
     },
+    /// Write a France-scale synthetic BAN corpus (one adresses-XX.csv.gz per département).
+    Synth(synth_command::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Some(Command::Token { command }) => {
             adresse::corrections::cli::run(command).map_err(anyhow::Error::from)
         }
+        Some(Command::Synth(args)) => synth_command::run(args, data_dir()),
         None => run_default(),
     };
     match result {
