@@ -106,7 +106,15 @@ fn every_route_of_the_server_is_in_the_spec() {
 async fn every_path_of_the_spec_is_answered_by_the_server() {
     let spec = spec();
     for (path, item) in spec["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
+        for (method, operation) in item.as_object().unwrap() {
+            // The corrections routes need a token and their own store: tests/corrections_api.rs
+            // answers them end to end.
+            if operation["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t == "corrections"))
+            {
+                continue;
+            }
             let uri = path.replace("{file}", "app.js");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let answer = if method == Method::POST {

@@ -413,6 +413,7 @@ async fn publish(
         Ok(service.publish(id, &actor)?)
     })
     .await?;
+    super::metrics::corrections_published(1);
     Ok(json_response(StatusCode::OK, &view))
 }
 
@@ -437,6 +438,8 @@ async fn rollback(
         Ok(service.rollback(&commune, request.revision, &actor)?)
     })
     .await?;
+    // A rollback publishes a new revision too.
+    super::metrics::corrections_published(1);
     Ok(json_response(StatusCode::OK, &view))
 }
 

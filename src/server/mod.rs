@@ -9,6 +9,7 @@ mod limits;
 mod listener;
 pub mod metrics;
 pub mod openapi;
+mod openapi_corrections;
 mod params;
 mod response;
 pub mod web;

@@ -37,7 +37,17 @@ use super::AppState;
         page,
         widget_js,
         widget_example,
-        asset
+        asset,
+        super::openapi_corrections::create_revision,
+        super::openapi_corrections::history,
+        super::openapi_corrections::rollback,
+        super::openapi_corrections::audit,
+        super::openapi_corrections::list_reports,
+        super::openapi_corrections::revision,
+        super::openapi_corrections::revision_file,
+        super::openapi_corrections::publish,
+        super::openapi_corrections::create_report,
+        super::openapi_corrections::process_report
     ),
     components(schemas(
         FeatureCollection,
@@ -49,13 +59,15 @@ use super::AppState;
         Health,
         Documents,
         SearchCsvForm,
-        ReverseCsvForm
+        ReverseCsvForm,
+        super::openapi_corrections::CorrectionsJson
     )),
     tags(
         (name = "geocoding", description = "Forward and reverse lookups, one at a time"),
         (name = "batch", description = "Whole CSV files"),
         (name = "operations", description = "Health, metrics, this description"),
-        (name = "page", description = "The demo page and the form widget")
+        (name = "page", description = "The demo page and the form widget"),
+        (name = "corrections", description = "Communes publishing their addresses (token needed, except to report a problem)")
     )
 )]
 pub struct ApiDoc;
