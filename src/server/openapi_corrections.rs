@@ -35,6 +35,7 @@ impl ToSchema for CorrectionsJson {}
         (status = 400, description = "Unreadable file or JSON", body = ErrorBody, content_type = "application/json"),
         (status = 401, description = "Missing or unknown token", body = ErrorBody, content_type = "application/json"),
         (status = 403, description = "The commune is outside the token's scope", body = ErrorBody, content_type = "application/json"),
+        (status = 415, description = "Neither a multipart upload, a CSV nor JSON", body = ErrorBody, content_type = "application/json"),
         (status = 413, description = "The file is too large", body = ErrorBody, content_type = "application/json"),
     )
 )]
@@ -49,6 +50,7 @@ pub fn create_revision() {}
     params(("code" = String, Path, description = "INSEE code of the commune.")),
     responses(
         (status = 200, description = "The commune's revisions, newest first", body = CorrectionsJson, content_type = "application/json"),
+        (status = 400, description = "Not an INSEE commune code", body = ErrorBody, content_type = "application/json"),
         (status = 401, description = "Missing or unknown token", body = ErrorBody, content_type = "application/json"),
         (status = 403, description = "The commune is outside the token's scope", body = ErrorBody, content_type = "application/json"),
     )
@@ -66,6 +68,7 @@ pub fn history() {}
     responses(
         (status = 200, description = "The new current revision", body = CorrectionsJson, content_type = "application/json"),
         (status = 400, description = "Invalid body", body = ErrorBody, content_type = "application/json"),
+        (status = 413, description = "The body is too large", body = ErrorBody, content_type = "application/json"),
         (status = 401, description = "Missing or unknown token", body = ErrorBody, content_type = "application/json"),
         (status = 403, description = "The commune is outside the token's scope", body = ErrorBody, content_type = "application/json"),
         (status = 404, description = "No such revision of this commune", body = ErrorBody, content_type = "application/json"),
@@ -83,6 +86,7 @@ pub fn rollback() {}
     params(("code" = String, Path, description = "INSEE code of the commune.")),
     responses(
         (status = 200, description = "Every write: who, when, what, from where", body = CorrectionsJson, content_type = "application/json"),
+        (status = 400, description = "Not an INSEE commune code", body = ErrorBody, content_type = "application/json"),
         (status = 401, description = "Missing or unknown token", body = ErrorBody, content_type = "application/json"),
         (status = 403, description = "The commune is outside the token's scope", body = ErrorBody, content_type = "application/json"),
     )
@@ -187,6 +191,7 @@ pub fn create_report() {}
     responses(
         (status = 200, description = "The report, marked", body = CorrectionsJson, content_type = "application/json"),
         (status = 400, description = "Invalid body", body = ErrorBody, content_type = "application/json"),
+        (status = 413, description = "The body is too large", body = ErrorBody, content_type = "application/json"),
         (status = 401, description = "Missing or unknown token", body = ErrorBody, content_type = "application/json"),
         (status = 403, description = "The report's commune is outside the token's scope", body = ErrorBody, content_type = "application/json"),
         (status = 404, description = "No such report", body = ErrorBody, content_type = "application/json"),
