@@ -137,17 +137,6 @@ impl CommonWord {
         });
     }
 
-    /// The most this word may add to a place's score: BM25's term-frequency part stays below 1.
-    pub fn at_most(&self) -> f32 {
-        self.parts
-            .iter()
-            .map(|part| match part {
-                Part::Term { weight, .. } => *weight,
-                Part::Prefix { score, .. } => *score,
-            })
-            .sum()
-    }
-
     /// What this word adds through one field of a place, given as word hashes (and as text,
     /// for completions).
     fn score_field(&self, field: TextField, hashes: &[u64], text: &str) -> f32 {
