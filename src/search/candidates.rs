@@ -201,9 +201,10 @@ fn word_clause(
     // A word the index holds somewhere is no typo: walking the term dictionary with a typo
     // automaton for it (a city word in the name field, say) only costs time.
     let unknown_word = total_doc_freq == 0;
-    for ((field, field_boost), (which, stats)) in searched_fields
+    for (((field, field_boost), (which, stats)), held) in searched_fields
         .into_iter()
         .zip([TextField::Name, TextField::Place].into_iter().zip(*stats))
+        .zip(in_fields)
     {
         let term = Term::from_field_text(field, &token.text);
         alternatives.push(boosted(
@@ -211,8 +212,7 @@ fn word_clause(
             boost * field_boost,
         ));
         if let Some(common) = common.as_mut() {
-            let doc_freq = sources.docs_holding(&term);
-            common.add_term(which, &token.text, doc_freq, boost * field_boost, stats);
+            common.add_term(which, &token.text, held, boost * field_boost, stats);
         }
         let typo_boost = TYPO_WEIGHT * rarest * boost * field_boost;
         if token.is_prefix {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{
-    ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State,
+    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, State,
 };
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -317,8 +317,6 @@ async fn create_revision(
     .await?;
     Ok(json_response(StatusCode::CREATED, &view))
 }
-
-use axum::extract::FromRequest;
 
 async fn history(
     State(state): State<CorrectionsState>,
