@@ -6,7 +6,8 @@
 //!
 //! Opens the index of `data/ban` in `target/latency-index` (built first if missing), samples
 //! `--queries` real full-address queries (seeded, as `examples/latency.rs`), and runs them one
-//! at a time on one thread, in alternating phases, `--rounds` times each:
+//! at a time on each of `--threads` threads (1 by default; as many as cores saturates the
+//! machine, the hardest case for a publish), in alternating phases, `--rounds` times each:
 //! - "no corrections": the base index alone;
 //! - "corrections held": one commune (`--commune`, Gap by default: the largest of the data)
 //!   served from an overlay, nothing being published;
@@ -32,6 +33,7 @@ use adresse::Geocoder;
 struct Options {
     queries: usize,
     rounds: usize,
+    threads: usize,
     seed: u64,
     commune: String,
     index: PathBuf,
@@ -41,6 +43,7 @@ fn options() -> Options {
     let mut o = Options {
         queries: 3_000,
         rounds: 2,
+        threads: 1,
         seed: 2024,
         commune: "05061".into(),
         index: common::manifest_dir().join("target/latency-index"),
@@ -54,6 +57,7 @@ fn options() -> Options {
         match arg.as_str() {
             "--queries" => o.queries = value().parse().unwrap_or_else(|_| usage("--queries N")),
             "--rounds" => o.rounds = value().parse().unwrap_or_else(|_| usage("--rounds N")),
+            "--threads" => o.threads = value().parse().unwrap_or_else(|_| usage("--threads N")),
             "--seed" => o.seed = value().parse().unwrap_or_else(|_| usage("--seed N")),
             "--commune" => o.commune = value(),
             "--index" => o.index = PathBuf::from(value()),
@@ -61,8 +65,8 @@ fn options() -> Options {
             other => usage(&format!("unknown argument {other}")),
         }
     }
-    if o.queries == 0 || o.rounds == 0 {
-        usage("--queries and --rounds must be at least 1");
+    if o.queries == 0 || o.rounds == 0 || o.threads == 0 {
+        usage("--queries, --rounds and --threads must be at least 1");
     }
     o
 }
@@ -73,7 +77,7 @@ fn usage(error: &str) -> ! {
     }
     eprintln!(
         "usage: cargo run --release --example publish_latency -- [--queries N] [--rounds N] \
-         [--seed N] [--commune INSEE] [--index DIR]"
+         [--threads N] [--seed N] [--commune INSEE] [--index DIR]"
     );
     std::process::exit(if error.is_empty() { 0 } else { 2 })
 }
@@ -106,12 +110,28 @@ fn renamed(rows: &[BanRow]) -> Vec<BanRow> {
     rows
 }
 
-fn run(geocoder: &Geocoder, queries: &[SearchRequest], into: &mut Vec<Duration>) {
-    for q in queries {
-        let t = Instant::now();
-        std::hint::black_box(geocoder.search(q).expect("search"));
-        into.push(t.elapsed());
-    }
+/// Runs every query on each of `threads` threads at once, adding each search's time to `into`.
+fn run(geocoder: &Geocoder, queries: &[SearchRequest], threads: usize, into: &mut Vec<Duration>) {
+    let per_thread: Vec<Vec<Duration>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut took = Vec::with_capacity(queries.len());
+                    for q in queries {
+                        let t = Instant::now();
+                        std::hint::black_box(geocoder.search(q).expect("search"));
+                        took.push(t.elapsed());
+                    }
+                    took
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("search thread"))
+            .collect()
+    });
+    into.extend(per_thread.into_iter().flatten());
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -148,6 +168,7 @@ fn main() {
     run(
         &geocoder,
         &queries[..queries.len().min(500)],
+        o.threads,
         &mut Vec::new(),
     );
 
@@ -156,12 +177,12 @@ fn main() {
     for round in 1..=o.rounds {
         eprintln!("round {round}/{}: no corrections …", o.rounds);
         geocoder.set_corrections(BTreeMap::new()).expect("clear");
-        run(&geocoder, &queries, &mut base);
+        run(&geocoder, &queries, o.threads, &mut base);
 
         eprintln!("round {round}/{}: corrections held …", o.rounds);
         let one = BTreeMap::from([(o.commune.clone(), versions[0].clone())]);
         geocoder.set_corrections(one).expect("publish");
-        run(&geocoder, &queries, &mut held);
+        run(&geocoder, &queries, o.threads, &mut held);
 
         eprintln!("round {round}/{}: publishing meanwhile …", o.rounds);
         let done = AtomicBool::new(false);
@@ -178,7 +199,7 @@ fn main() {
                 }
                 took
             });
-            run(&geocoder, &queries, &mut publishing);
+            run(&geocoder, &queries, o.threads, &mut publishing);
             done.store(true, Ordering::Relaxed);
             publisher.join().expect("publisher thread")
         });
@@ -190,11 +211,12 @@ fn main() {
         v.sort();
     }
     println!(
-        "## Search latency while publishing corrections of commune {} ({} rows): {} full-address queries × {} round(s), one thread, seed {}\n",
+        "## Search latency while publishing corrections of commune {} ({} rows): {} full-address queries × {} round(s) on {} search thread(s), seed {}\n",
         o.commune,
         rows.len(),
         queries.len(),
         o.rounds,
+        o.threads,
         o.seed
     );
     println!("| phase | median ms | p90 ms | p99 ms | median / base | p99 / base |");

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::index::overlay::OverlayBuilder;
 use crate::index::snapshot::Snapshot;
 use crate::index::Index;
 use crate::ingest::ban_csv::BanRow;
+use crate::low_priority;
 use crate::reverse::{self, ReverseRequest};
 use crate::search::{self, Hit, SearchRequest};
 
@@ -77,7 +78,11 @@ impl Geocoder {
         let overlay = if communes.is_empty() {
             None
         } else {
-            Some(corrections.builder.build(&self.base, communes)?)
+            // Searches go on meanwhile, on the cores this build would otherwise take.
+            let build = || corrections.builder.build(&self.base, communes);
+            let built = low_priority::run("overlay-build", build)
+                .map_err(|e| Error::Internal(format!("cannot start the overlay build: {e}")))?;
+            Some(built?)
         };
         let old = self
             .served

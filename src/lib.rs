@@ -11,6 +11,7 @@ pub mod error;
 pub mod geocoder;
 pub mod index;
 pub mod ingest;
+pub mod low_priority;
 pub mod model;
 pub mod result_view;
 pub mod reverse;

@@ -64,7 +64,9 @@ fn write(
     reference: &Reference,
     dir: &Path,
 ) -> Result<Manifest> {
-    let mut writer = GenerationWriter::create(dir)?;
+    // One thread: a few communes index in milliseconds, and the server's searches need the
+    // other cores more than this build does.
+    let mut writer = GenerationWriter::create(dir, 1)?;
     let mut rows_read = 0u64;
     for (code, rows) in communes {
         rows_read += rows.len() as u64;

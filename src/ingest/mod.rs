@@ -108,7 +108,12 @@ fn build(
     dir: &Path,
     progress: &mut impl FnMut(&str),
 ) -> Result<(Manifest, Vec<Rejected>)> {
-    let mut writer = GenerationWriter::create(dir)?;
+    // A national ingest has the machine to itself: up to 4 tantivy threads (more only
+    // multiply the segments to merge).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    let mut writer = GenerationWriter::create(dir, threads)?;
     let mut rejected = Vec::new();
     let (mut rows_read, mut rows_rejected) = (0u64, 0u64);
     // Arrondissements seen, by city (Paris, Lyon, Marseille), to add the city itself at the end.

@@ -36,16 +36,14 @@ pub struct GenerationWriter {
 }
 
 impl GenerationWriter {
-    pub fn create(dir: &Path) -> Result<GenerationWriter> {
+    /// A writer whose tantivy indexing runs on `threads` threads (at least one).
+    pub fn create(dir: &Path, threads: usize) -> Result<GenerationWriter> {
         let tantivy_dir = dir.join(TANTIVY_DIR);
         std::fs::create_dir_all(&tantivy_dir).map_err(|e| Error::io(&tantivy_dir, e))?;
         let (schema, fields) = schema::build_schema();
         let index = tantivy::Index::create_in_dir(&tantivy_dir, schema)?;
         schema::register_tokenizer(&index);
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4);
-        let tantivy = index.writer_with_num_threads(threads, TANTIVY_HEAP_BYTES)?;
+        let tantivy = index.writer_with_num_threads(threads.max(1), TANTIVY_HEAP_BYTES)?;
         let table = PlaceTable {
             suffixes: vec![String::new()],
             ..PlaceTable::default()
