@@ -746,10 +746,12 @@ fn http(
     Ok((status, response[at..].to_vec()))
 }
 
-fn start_server(root: &Path) -> std::process::Child {
+/// Starts the real binary on `root`, with its temporary files (the overlay) in `temp`.
+fn start_server(root: &Path, temp: &Path) -> std::process::Child {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_adresse"))
         .args(["serve", "--index"])
         .arg(root)
+        .env("TMPDIR", temp)
         .args(["--addr", &format!("127.0.0.1:{PORT}")])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -800,6 +802,7 @@ fn served_name() -> String {
 fn kill_9_during_and_after_publication_loses_nothing() {
     let root = common::temp_dir("corrections-kill");
     copy_index(common::fixture_index(), &root);
+    let temp = common::temp_dir("corrections-kill-tmp");
     // The token comes from the real CLI: its last line is the token.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_adresse"))
         .args(["token", "create", "--index"])
@@ -824,7 +827,7 @@ fn kill_9_during_and_after_publication_loses_nothing() {
     // Which state a timed kill catches depends on the machine; both are checked.
     let moments = [Some(0u64), Some(300), None];
     for (round, moment) in moments.into_iter().enumerate() {
-        let mut server = start_server(&root);
+        let mut server = start_server(&root, &temp);
         // Everything published before is still current and served.
         if let Some(&last) = published.last() {
             let (_, body) = http(
@@ -880,6 +883,7 @@ fn kill_9_during_and_after_publication_loses_nothing() {
                 assert_eq!(answer.0, 200);
             }
         }
+        let killed_pid = server.id();
         server.kill().unwrap(); // SIGKILL
         server.wait().unwrap();
         if let Some(publisher) = publisher {
@@ -887,7 +891,7 @@ fn kill_9_during_and_after_publication_loses_nothing() {
             let _ = publisher.join();
         }
 
-        let server2 = start_server(&root);
+        let server2 = start_server(&root, &temp);
         let (_, body) = http(
             "GET",
             &format!("/revisions/{id}"),
@@ -910,6 +914,16 @@ fn kill_9_during_and_after_publication_loses_nothing() {
                 name, expected_new,
                 "round {round}: unpublished revision {id} served"
             );
+        }
+        if !published.is_empty() {
+            // Serving corrections again, the new server removed the killed one's overlay.
+            let left: Vec<_> = std::fs::read_dir(&temp)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(&format!("adresse-overlay-{killed_pid}-")))
+                .collect();
+            assert!(left.is_empty(), "round {round}: left behind {left:?}");
         }
         eprintln!("kill -9 round {round} at {moment:?} ms: revision {id} {status}, served street {name:?}");
         let mut server2 = server2;

@@ -8,6 +8,7 @@
 //! one commit point for crash safety and for replay over a re-ingested base.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use fixedbitset::FixedBitSet;
@@ -53,7 +54,12 @@ impl Overlay {
 pub struct OverlayBuilder {
     reference: OnceLock<Reference>,
     base_places: OnceLock<HashMap<String, Vec<u32>>>,
+    stale_swept: OnceLock<()>,
 }
+
+/// Overlay directories are named `adresse-overlay-<pid>-<random>` in the temporary directory,
+/// so that the ones a killed server left behind can be told from a running server's.
+const DIR_PREFIX: &str = "adresse-overlay-";
 
 impl OverlayBuilder {
     /// The overlay serving `communes` (INSEE code → every row of the commune) over `base`.
@@ -70,10 +76,12 @@ impl OverlayBuilder {
             }
         };
         let codes: BTreeSet<String> = communes.keys().cloned().collect();
+        let temp = std::env::temp_dir();
+        self.stale_swept.get_or_init(|| remove_stale_dirs(&temp));
         let dir = tempfile::Builder::new()
-            .prefix("adresse-overlay-")
-            .tempdir()
-            .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+            .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
+            .tempdir_in(&temp)
+            .map_err(|e| Error::io(&temp, e))?;
         ingest_communes(communes, reference, dir.path())?;
         let index = Index::open(dir.path())?;
         let base_places = self.base_places.get_or_init(|| places_by_commune(base));
@@ -102,4 +110,69 @@ fn places_by_commune(base: &Index) -> HashMap<String, Vec<u32>> {
             .push(ord as u32);
     }
     by_commune
+}
+
+/// Removes the overlay directories under `parent` whose server process is gone (killed before
+/// it could delete them): they are copies of published corrections, which SQLite keeps anyway.
+/// A directory whose process still runs, or whose name does not parse, is left alone.
+fn remove_stale_dirs(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !process_is_running(pid) {
+            let path = entry.path();
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => tracing::info!(dir = %path.display(), "removed a dead server's overlay"),
+                Err(e) => {
+                    tracing::warn!(dir = %path.display(), error = %e, "cannot remove a dead server's overlay")
+                }
+            }
+        }
+    }
+}
+
+/// Whether process `pid` exists. Where that cannot be told (no `/proc`), it is assumed to.
+fn process_is_running(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_only_the_overlays_of_dead_processes() {
+        let parent = tempfile::tempdir().unwrap();
+        // A process that has exited: its pid names no running process (until reused, which
+        // the kernel avoids for a long while).
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let dead_dir = parent.path().join(format!("{DIR_PREFIX}{dead}-abc"));
+        let live_dir = parent
+            .path()
+            .join(format!("{DIR_PREFIX}{}-abc", std::process::id()));
+        let foreign_dir = parent.path().join(format!("{DIR_PREFIX}notapid-abc"));
+        for dir in [&dead_dir, &live_dir, &foreign_dir] {
+            std::fs::create_dir_all(dir.join("gen-1")).unwrap();
+        }
+        remove_stale_dirs(parent.path());
+        assert!(!dead_dir.exists(), "a dead server's overlay stays");
+        assert!(live_dir.exists(), "a running server's overlay was removed");
+        assert!(
+            foreign_dir.exists(),
+            "a directory that is not ours was removed"
+        );
+    }
 }
