@@ -29,7 +29,7 @@ const VOIE_NOM_LENGTH: std::ops::RangeInclusive<usize> = 3..=200;
 
 /// How far (in degrees, ~200 m) a point may stand outside the commune's bounding box: the
 /// reference boxes are rounded to 0.001°.
-const BBOX_MARGIN_DEG: f64 = 0.002;
+pub const BBOX_MARGIN_DEG: f64 = 0.002;
 
 /// Largest distance, in metres, between `long`/`lat` and `x`/`y` projected: BAL coordinates
 /// are given to the centimetre and the micro-degree, so anything above a few metres is two
