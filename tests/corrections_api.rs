@@ -719,8 +719,19 @@ fn http(
     content_type: &str,
     body: &[u8],
 ) -> std::io::Result<(u16, Vec<u8>)> {
+    http_on(PORT, method, path, token, content_type, body)
+}
+
+fn http_on(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", PORT))?;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(120)))?;
     let auth = token
         .map(|t| format!("Authorization: Token {t}\r\n"))
@@ -748,19 +759,38 @@ fn http(
 
 /// Starts the real binary on `root`, with its temporary files (the overlay) in `temp`.
 fn start_server(root: &Path, temp: &Path) -> std::process::Child {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_adresse"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_adresse"));
+    command.stderr(std::process::Stdio::null());
+    start_server_with(command, root, temp, PORT)
+}
+
+/// Starts `command` (the real binary, with whatever output and environment the caller set)
+/// serving `root` on `port`, and waits until it answers.
+fn start_server_with(
+    mut command: std::process::Command,
+    root: &Path,
+    temp: &Path,
+    port: u16,
+) -> std::process::Child {
+    // A server left by an earlier, failed run would answer in this one's place.
+    if let Err(e) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+        panic!("port {port} is taken ({e}): a server of an earlier run still running?");
+    }
+    let mut child = command
         .args(["serve", "--index"])
         .arg(root)
         .env("TMPDIR", temp)
-        .args(["--addr", &format!("127.0.0.1:{PORT}")])
+        .args(["--addr", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
     while started.elapsed() < std::time::Duration::from_secs(180) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server exited ({status}) before answering");
+        }
         if matches!(
-            http("GET", "/health", None, "text/plain", b""),
+            http_on(port, "GET", "/health", None, "text/plain", b""),
             Ok((200, _))
         ) {
             return child;
@@ -798,15 +828,11 @@ fn served_name() -> String {
         .to_string()
 }
 
-#[test]
-fn kill_9_during_and_after_publication_loses_nothing() {
-    let root = common::temp_dir("corrections-kill");
-    copy_index(common::fixture_index(), &root);
-    let temp = common::temp_dir("corrections-kill-tmp");
-    // The token comes from the real CLI: its last line is the token.
+/// A token for Baratier from the real CLI (`adresse token create`): its last line.
+fn token_from_cli(root: &Path) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_adresse"))
         .args(["token", "create", "--index"])
-        .arg(&root)
+        .arg(root)
         .args(["--commune", COMMUNE, "--label", "Mairie de Baratier"])
         .output()
         .unwrap();
@@ -818,6 +844,64 @@ fn kill_9_during_and_after_publication_loses_nothing() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let token = stdout.lines().last().unwrap().trim().to_string();
     assert!(token.starts_with("adr_"), "{stdout}");
+    token
+}
+
+#[test]
+fn tokens_never_reach_the_logs() {
+    const LOG_PORT: u16 = 7812;
+    let root = common::temp_dir("corrections-logs");
+    copy_index(common::fixture_index(), &root);
+    let temp = common::temp_dir("corrections-logs-tmp");
+    let token = token_from_cli(&root);
+    let forged = "adr_0123456789abcdef0123456789abcdef";
+    let log_path = temp.join("server.log");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_adresse"));
+    // The most talkative level, ours and every library's.
+    command
+        .env("RUST_LOG", "trace")
+        .stderr(std::fs::File::create(&log_path).unwrap());
+    let mut server = start_server_with(command, &root, &temp, LOG_PORT);
+    let history = format!("/communes/{COMMUNE}/revisions");
+    let call = |method: &str, path: &str, token: &str, body: &[u8]| {
+        http_on(LOG_PORT, method, path, Some(token), "text/csv", body).unwrap()
+    };
+    assert_eq!(call("GET", &history, &token, b"").0, 200);
+    assert_eq!(call("GET", &history, forged, b"").0, 401);
+    assert_eq!(call("GET", "/communes/05061/revisions", &token, b"").0, 403);
+    let (status, body) = call("POST", &history, &token, &baratier().to_csv());
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let id = json_of(&body)["id"].as_i64().unwrap();
+    assert_eq!(
+        call("POST", &format!("/revisions/{id}/publish"), &token, b"").0,
+        200
+    );
+    // The corrections routes sit behind the same layers as the rest: counted in the metrics.
+    let (_, metrics) = http_on(LOG_PORT, "GET", "/metrics", None, "text/plain", b"").unwrap();
+    let metrics = String::from_utf8_lossy(&metrics);
+    assert!(
+        metrics.contains("route=\"/revisions/{id}/publish\""),
+        "{metrics}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logs.contains("/communes/{code}/revisions") && logs.contains("/revisions/{id}/publish"),
+        "the requests carrying the tokens were not logged, so this test proves nothing:\n{logs}"
+    );
+    let secret = token.trim_start_matches("adr_");
+    assert!(!logs.contains(secret), "the token is in the logs");
+    assert!(!logs.contains(forged), "a presented token is in the logs");
+}
+
+#[test]
+fn kill_9_during_and_after_publication_loses_nothing() {
+    let root = common::temp_dir("corrections-kill");
+    copy_index(common::fixture_index(), &root);
+    let temp = common::temp_dir("corrections-kill-tmp");
+    let token = token_from_cli(&root);
 
     let (bal, _) = corrected();
     let renamed = bal.to_csv();

@@ -595,5 +595,6 @@ pub fn app_with_corrections(
         ms = started.elapsed().as_millis() as u64,
         "corrections replayed"
     );
-    Ok(super::app_with(geocoder, config).merge(routes(service, RateLimit::from_env())))
+    let corrections = routes(service, RateLimit::from_env());
+    Ok(super::app_with_routes(geocoder, config, corrections))
 }

@@ -77,6 +77,12 @@ pub fn app(geocoder: Geocoder) -> Router {
 }
 
 pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
+    app_with_routes(geocoder, config, Router::new())
+}
+
+/// The API's router with `extra` routes (the corrections) served beside it, behind the same
+/// limits, metrics, request log and CORS.
+pub fn app_with_routes(geocoder: Geocoder, config: ServerConfig, extra: Router) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
@@ -113,7 +119,8 @@ pub fn app_with(geocoder: Geocoder, config: ServerConfig) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
+        .with_state(state)
+        .merge(extra);
     // Metrics outside the limits, so that shed and rate-limited requests are counted too.
     limits::apply(app, &limits)
         .layer(axum::middleware::from_fn(metrics::track))
