@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn records_round_trip_through_the_file() {
         let dir = tempdir();
-        let path = dir.join("numbers.bin");
+        let path = dir.path().join("numbers.bin");
         let records = [
             NumberRecord::new(1, 0, 6.931431, 44.788965, 1010832.86, 6417719.23),
             NumberRecord::new(12, 3, 2.330113, 48.861299, f64::NAN, f64::NAN),
@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn a_truncated_store_is_refused() {
         let dir = tempdir();
-        let path = dir.join("numbers.bin");
+        let path = dir.path().join("numbers.bin");
         let mut writer = NumbersWriter::create(&path).unwrap();
         writer
             .push(&NumberRecord::new(1, 0, 1.0, 45.0, 0.0, 0.0))
@@ -238,13 +238,11 @@ mod tests {
         assert!(matches!(Numbers::open(&path), Err(Error::Index(_))));
     }
 
-    fn tempdir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "adresse-numbers-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    /// A directory removed when the test ends, passed or not.
+    fn tempdir() -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix("adresse-numbers-")
+            .tempdir()
+            .unwrap()
     }
 }
