@@ -5,9 +5,11 @@
 //! indexing threads tantivy spawns for the build are lowered too. Elsewhere the work simply
 //! runs on its own thread at normal priority.
 
-/// How far below normal the work runs. At nice 10 a thread weighs about a tenth of a normal
-/// one: under full search load a publish still advances (slower), and on a machine with idle
-/// cores it runs at full speed.
+/// How far below normal the work runs: the lowest priority. A nice-19 thread weighs 15 against
+/// a normal thread's 1024 in the Linux scheduler, so it runs in the gaps searches leave; at
+/// nice 10 (weight 110) it still took slices of a few milliseconds from busy search threads
+/// (p99 3.3× normal, BENCHMARKS.md). Under full search load a publish advances slowly (up to
+/// ~1 s measured instead of 80 ms); with an idle core it runs at full speed.
 const BACKGROUND_NICE: i32 = 19;
 
 /// Runs `work` to completion on a new, lower-priority thread and returns what it returned;
