@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Compares server binaries under the same wrk load, alternating them round by round so that a
+# shared machine's noise falls on all alike (BENCHMARKS.md, "Where searches run").
+#
+#   python3 scripts/load/make_queries.py target/load/queries     # once
+#   ROUNDS=2 scripts/load/ab.sh /tmp/adresse-a /tmp/adresse-b      # binaries built beforehand
+#
+# Each binary serves var/index (INDEX=…) on 127.0.0.1:7871 (loopback only); each run is 6 s
+# (SECONDS_PER_RUN) of full addresses, autocomplete and reverse at 1, 16 and 64 connections.
+# Prints one line per run: req/s, p50 ms, p99 ms, non-2xx answers, socket errors.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROUNDS=${ROUNDS:-2}
+INDEX=${INDEX:-var/index}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-6}
+QUERIES=target/load/queries
+command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
+[ -f $QUERIES/full.txt ] || python3 scripts/load/make_queries.py $QUERIES
+for round in $(seq 1 "$ROUNDS"); do
+  for bin in "$@"; do
+    "$bin" serve --index "$INDEX" --addr 127.0.0.1:7871 >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 1 300); do curl -sf -m 1 http://127.0.0.1:7871/health >/dev/null && break; sleep 0.1; done
+    for w in full autocomplete reverse; do
+      for c in 1 16 64; do
+        t=$(( c < 2 ? 1 : 2 ))
+        r=$(PATHS=$QUERIES/$w.txt MAX_REQUESTS=1000000 THREADS=$t \
+          wrk -t$t -c$c -d${SECONDS_PER_RUN}s --timeout 10s -s scripts/load/paths.lua http://127.0.0.1:7871 \
+          | awk '/^RESULT/ {print $4, $5, $6, $7, $8}')
+        echo "round $round $(basename "$bin") $w c=$c: $r"
+      done
+    done
+    kill $pid; wait $pid 2>/dev/null
+  done
+done
