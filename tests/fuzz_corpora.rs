@@ -163,9 +163,22 @@ fn bal_target_holds_on_its_corpus() {
 }
 
 #[test]
-#[should_panic(expected = "fuzz target selftest failed on selftest-input")]
 fn a_panicking_body_fails_the_smoke_and_keeps_its_input() {
-    check("selftest", "selftest-input", b"any", |_| {
-        panic!("a finding")
+    let failed = catch_unwind(|| {
+        check("selftest", "selftest-input", b"any", |_| {
+            panic!("a finding")
+        })
     });
+    let message = *failed
+        .expect_err("a panicking body must fail the smoke")
+        .downcast::<String>()
+        .unwrap();
+    assert!(
+        message.starts_with("fuzz target selftest failed on selftest-input"),
+        "{message}"
+    );
+    let kept = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/fuzz-smoke-failures/selftest-selftest-input");
+    assert_eq!(std::fs::read(&kept).unwrap(), b"any");
+    std::fs::remove_file(kept).unwrap();
 }
