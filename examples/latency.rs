@@ -33,55 +33,32 @@ use adresse::Geocoder;
 const WARM_UP: usize = 500;
 const THREADS: usize = 2;
 
+/// In-process latency and throughput of full-address searches on the index of `data/ban`.
+#[derive(clap::Parser)]
 struct Options {
+    /// Queries sampled from the real rows.
+    #[arg(long, default_value_t = 5_000, value_parser = common::at_least_one)]
     queries: usize,
+    /// Ingests of `data/ban` to time.
+    #[arg(long, default_value_t = 3, value_parser = common::at_least_one)]
     ingest_runs: usize,
+    #[arg(long, default_value_t = 2024)]
     seed: u64,
-    index: PathBuf,
+    /// Index directory (built first if missing); default `target/latency-index`.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Also write the sampled queries as URL paths for the HTTP load tools.
+    #[arg(long)]
     paths_out: Option<PathBuf>,
 }
 
-fn options() -> Options {
-    let mut o = Options {
-        queries: 5_000,
-        ingest_runs: 3,
-        seed: 2024,
-        index: common::manifest_dir().join("target/latency-index"),
-        paths_out: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .unwrap_or_else(|| usage(&format!("{arg} needs a value")))
-        };
-        match arg.as_str() {
-            "--queries" => o.queries = value().parse().unwrap_or_else(|_| usage("--queries N")),
-            "--ingest-runs" => {
-                o.ingest_runs = value().parse().unwrap_or_else(|_| usage("--ingest-runs N"))
-            }
-            "--seed" => o.seed = value().parse().unwrap_or_else(|_| usage("--seed N")),
-            "--index" => o.index = PathBuf::from(value()),
-            "--paths-out" => o.paths_out = Some(PathBuf::from(value())),
-            "-h" | "--help" => usage(""),
-            other => usage(&format!("unknown argument {other}")),
-        }
-    }
-    if o.queries == 0 || o.ingest_runs == 0 {
-        usage("--queries and --ingest-runs must be at least 1");
-    }
-    o
-}
-
-fn usage(error: &str) -> ! {
-    if !error.is_empty() {
-        eprintln!("error: {error}");
-    }
-    eprintln!(
-        "usage: cargo run --release --example latency -- [--queries N] [--ingest-runs N] \
-         [--seed N] [--index DIR] [--paths-out DIR]"
-    );
-    std::process::exit(if error.is_empty() { 0 } else { 2 })
+fn options() -> (Options, PathBuf) {
+    let o = <Options as clap::Parser>::parse();
+    let index = o
+        .index
+        .clone()
+        .unwrap_or_else(|| common::manifest_dir().join("target/latency-index"));
+    (o, index)
 }
 
 /// Latencies of one run, sorted, its wall time, and the share of the machine's CPU that other
@@ -168,12 +145,12 @@ fn dir_size(path: &std::path::Path) -> u64 {
 }
 
 fn main() {
-    let o = options();
+    let (o, index) = options();
 
     // 1. Ingest.
     eprintln!(
         "ingesting data/ban into {} ({} run(s)) …",
-        o.index.display(),
+        index.display(),
         o.ingest_runs
     );
     let mut ingest_times = Vec::new();
@@ -181,7 +158,7 @@ fn main() {
     let cpu_before = common::cpu::sample(&[0]);
     for _ in 0..o.ingest_runs {
         let started = Instant::now();
-        let r = common::build_index(&o.index);
+        let r = common::build_index(&index);
         ingest_times.push(started.elapsed());
         report = Some(r);
     }
@@ -195,7 +172,7 @@ fn main() {
     let index_bytes = dir_size(&report.generation);
 
     let started = Instant::now();
-    let geocoder = Geocoder::open(&o.index).expect("open the index");
+    let geocoder = Geocoder::open(&index).expect("open the index");
     let open_time = started.elapsed();
 
     // 2. Workload.

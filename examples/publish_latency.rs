@@ -30,56 +30,26 @@ use adresse::ingest::ban_csv::{self, BanRow};
 use adresse::search::SearchRequest;
 use adresse::Geocoder;
 
+/// Search latency while corrections of one commune are published over and over.
+#[derive(clap::Parser)]
 struct Options {
+    /// Full-address queries sampled from the real rows.
+    #[arg(long, default_value_t = 3_000, value_parser = common::at_least_one)]
     queries: usize,
+    /// Times each phase runs.
+    #[arg(long, default_value_t = 2, value_parser = common::at_least_one)]
     rounds: usize,
+    /// Threads searching at once (as many as cores saturates the machine).
+    #[arg(long, default_value_t = 1, value_parser = common::at_least_one)]
     threads: usize,
+    #[arg(long, default_value_t = 2024)]
     seed: u64,
+    /// INSEE code of the commune republished.
+    #[arg(long, default_value = "05061")]
     commune: String,
-    index: PathBuf,
-}
-
-fn options() -> Options {
-    let mut o = Options {
-        queries: 3_000,
-        rounds: 2,
-        threads: 1,
-        seed: 2024,
-        commune: "05061".into(),
-        index: common::manifest_dir().join("target/latency-index"),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .unwrap_or_else(|| usage(&format!("{arg} needs a value")))
-        };
-        match arg.as_str() {
-            "--queries" => o.queries = value().parse().unwrap_or_else(|_| usage("--queries N")),
-            "--rounds" => o.rounds = value().parse().unwrap_or_else(|_| usage("--rounds N")),
-            "--threads" => o.threads = value().parse().unwrap_or_else(|_| usage("--threads N")),
-            "--seed" => o.seed = value().parse().unwrap_or_else(|_| usage("--seed N")),
-            "--commune" => o.commune = value(),
-            "--index" => o.index = PathBuf::from(value()),
-            "-h" | "--help" => usage(""),
-            other => usage(&format!("unknown argument {other}")),
-        }
-    }
-    if o.queries == 0 || o.rounds == 0 || o.threads == 0 {
-        usage("--queries, --rounds and --threads must be at least 1");
-    }
-    o
-}
-
-fn usage(error: &str) -> ! {
-    if !error.is_empty() {
-        eprintln!("error: {error}");
-    }
-    eprintln!(
-        "usage: cargo run --release --example publish_latency -- [--queries N] [--rounds N] \
-         [--threads N] [--seed N] [--commune INSEE] [--index DIR]"
-    );
-    std::process::exit(if error.is_empty() { 0 } else { 2 })
+    /// Index directory (built first if missing); default `target/latency-index`.
+    #[arg(long)]
+    index: Option<PathBuf>,
 }
 
 /// The rows of one commune, read with the library's reader (they are what a publish passes).
@@ -144,18 +114,20 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let o = options();
-    if Geocoder::open(&o.index).is_err() {
-        eprintln!(
-            "building the index of data/ban into {} …",
-            o.index.display()
-        );
-        common::build_index(&o.index);
+    let o = <Options as clap::Parser>::parse();
+    let index = o
+        .index
+        .clone()
+        .unwrap_or_else(|| common::manifest_dir().join("target/latency-index"));
+    if Geocoder::open(&index).is_err() {
+        eprintln!("building the index of data/ban into {} …", index.display());
+        common::build_index(&index);
     }
-    let geocoder = Geocoder::open(&o.index).expect("open the index");
+    let geocoder = Geocoder::open(&index).expect("open the index");
     let rows = commune_rows(&o.commune);
     if rows.is_empty() {
-        usage(&format!("commune {} has no rows in data/ban", o.commune));
+        eprintln!("error: commune {} has no rows in data/ban", o.commune);
+        std::process::exit(2);
     }
     let versions = [rows.clone(), renamed(&rows)];
     let all = common::load_rows(&common::ban_files());

@@ -136,6 +136,14 @@ pub fn load_rows(files: &[PathBuf]) -> Vec<Row> {
 }
 
 /// `n` distinct items drawn with a seeded generator: the same items on every run and machine.
+/// A clap value parser for counts that must be at least 1.
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{text:?} is not a whole number of at least 1")),
+    }
+}
+
 pub fn sample<T: Clone>(items: &[T], n: usize, seed: u64) -> Vec<T> {
     let mut rng = StdRng::seed_from_u64(seed);
     rand::seq::index::sample(&mut rng, items.len(), n.min(items.len()))
