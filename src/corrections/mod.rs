@@ -403,9 +403,14 @@ impl Corrections {
             .collect())
     }
 
-    /// A revision's file, and its commune (for the scope check).
-    pub fn file(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
-        Ok(self.store.revision(id)?.map(|r| (r.commune, r.content)))
+    /// A revision's file, as stored.
+    pub fn file(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self.store.revision(id)?.map(|r| r.content))
+    }
+
+    /// The commune a revision belongs to (for the scope check).
+    pub fn commune_of(&self, id: i64) -> Result<Option<String>> {
+        self.store.commune_of_revision(id)
     }
 
     /// Whether a commune exists in the reference data.

@@ -344,6 +344,18 @@ impl Store {
         })
     }
 
+    /// The commune a revision belongs to, without reading its content.
+    pub fn commune_of_revision(&self, id: i64) -> Result<Option<String>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT commune FROM revisions WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+    }
+
     /// A commune's revisions, newest first, without their content.
     pub fn history(&self, commune: &str) -> Result<Vec<RevisionRecord>> {
         self.with(|c| {

@@ -345,7 +345,7 @@ fn revision_commune(
     id: i64,
 ) -> Result<(String, Actor), Problem> {
     let (record, actor) = authenticate(service, headers, client)?;
-    let Some((commune, _)) = service.file(id)? else {
+    let Some(commune) = service.commune_of(id)? else {
         return Err(Problem::not_found(format!("There is no revision {id}.")));
     };
     tokens::check_scope(&record, &commune)?;
@@ -379,10 +379,11 @@ async fn revision_file(
     let id = revision_id(&id)?;
     let service = state.service;
     let (commune, content) = blocking(move || {
-        revision_commune(&service, &headers, client, id)?;
-        service
+        let (commune, _) = revision_commune(&service, &headers, client, id)?;
+        let content = service
             .file(id)?
-            .ok_or_else(|| Problem::not_found(format!("There is no revision {id}.")))
+            .ok_or_else(|| Problem::not_found(format!("There is no revision {id}.")))?;
+        Ok((commune, content))
     })
     .await?;
     Ok((
