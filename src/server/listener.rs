@@ -42,7 +42,11 @@ pub async fn run(
         // Waiting for a free slot before accepting leaves extra clients in the kernel's
         // backlog rather than holding an unbounded number of sockets open here.
         let slot = tokio::select! {
-            slot = connections.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            slot = connections.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                // Nothing closes this semaphore; were it closed, no client could be admitted.
+                Err(_) => break,
+            },
             () = &mut shutdown => break,
         };
         let (stream, peer) = tokio::select! {
