@@ -26,7 +26,14 @@ pub struct RankFacts {
 pub struct DocInfo {
     segments: Vec<(SegmentId, Arc<[u32]>)>,
     facts: Arc<[RankFacts]>,
+    /// The `MOST_IMPORTANT` places of highest importance, most important first (ties: lower
+    /// ord first): the candidates of a query whose every word is too common to walk.
+    most_important: Arc<[u32]>,
 }
+
+/// How many places `DocInfo::most_important` keeps: the municipalities and main streets of the
+/// largest cities, ranked in well under a millisecond.
+const MOST_IMPORTANT: usize = 2_000;
 
 impl DocInfo {
     pub fn read(searcher: &Searcher, ord_field: Field, places: &[Place]) -> Result<DocInfo> {
@@ -57,10 +64,22 @@ impl DocInfo {
                 lat: p.position.lat as f32,
             })
             .collect::<Vec<_>>();
+        let most_important = most_important(&facts, MOST_IMPORTANT);
         Ok(DocInfo {
             segments,
             facts: Arc::from(facts),
+            most_important: Arc::from(most_important),
         })
+    }
+
+    /// Ranking facts of a place.
+    pub fn facts(&self, ord: u32) -> Option<RankFacts> {
+        self.facts.get(ord as usize).copied()
+    }
+
+    /// The most important places, most important first.
+    pub fn most_important(&self) -> &[u32] {
+        &self.most_important
     }
 
     /// The place of a document, without cloning the segment's view.
@@ -81,6 +100,19 @@ impl DocInfo {
                 facts: self.facts.clone(),
             })
     }
+}
+
+/// The ords of the `count` places of highest importance, most important first, ties by ord.
+fn most_important(facts: &[RankFacts], count: usize) -> Vec<u32> {
+    let by_importance =
+        |a: &u32, b: &u32| facts[*b as usize].importance.total_cmp(&facts[*a as usize].importance).then(a.cmp(b));
+    let mut ords: Vec<u32> = (0..facts.len() as u32).collect();
+    if ords.len() > count {
+        ords.select_nth_unstable_by(count, by_importance);
+        ords.truncate(count);
+    }
+    ords.sort_unstable_by(by_importance);
+    ords
 }
 
 /// One segment's view, cheap to clone into a query's scoring closure.

@@ -40,11 +40,15 @@ const PREFIX_WEIGHT: f32 = 0.5;
 /// Near spellings are looked for only for words the field does not hold.
 const TYPO_WEIGHT: f32 = 0.7;
 
-/// A word is common when more documents than this share it, or this share of all documents:
-/// such words ("rue", "de", "paris") rank candidates but do not bring them in on their own,
-/// which keeps each query to the few hundred documents that share a rarer word.
-const COMMON_MIN_DOCS: u64 = 1_000;
-const COMMON_SHARE: f64 = 0.02;
+/// Which words bring candidates in. The rarest word always does, if no more than
+/// `SELECTABLE_MAX_DOCS` documents hold it; the next rarest join it while all of them together
+/// hold no more than `SELECT_BUDGET` documents. The others ("rue", "de", the city of a query
+/// that has a rarer postcode) only rank those candidates. Both are counts, not shares of the
+/// index, so that the work of a query stays the same from two départements to all of France:
+/// with a share (2% of documents), a street word held by tens of thousands of streets across
+/// France still brought them all in.
+const SELECT_BUDGET: u64 = 1_000;
+const SELECTABLE_MAX_DOCS: u64 = 10_000;
 
 /// One index to retrieve candidates from: the base, or the overlay of corrected communes.
 pub struct Source<'a> {
@@ -104,67 +108,181 @@ pub fn retrieve(
 ) -> Result<Vec<(usize, u32)>> {
     let num_docs = sources.num_docs();
     let rarest = (1.0 + num_docs as f32).ln();
-    let common_above = COMMON_MIN_DOCS.max((num_docs as f64 * COMMON_SHARE) as u64);
     let stats = [
         FieldStats::of(sources, fields.name),
         FieldStats::of(sources, fields.place),
     ];
-    let mut rare: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut common: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    // Common words that rank the rare words' candidates from their own words, and those that
-    // only tantivy can score.
-    let mut common_words: Vec<CommonWord> = Vec::new();
-    let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut clauses: Vec<Clause> = Vec::new();
     // How many documents hold each query word in their name and in their place field.
     let mut held = Vec::with_capacity(query.tokens.len());
     for (i, token) in query.tokens.iter().enumerate() {
         let where_clause = || where_clause(fields, query, i);
         let word = word_clause(sources, fields, &stats, token, rarest, where_clause);
         held.push(word.in_fields);
-        if word.doc_freq > common_above {
-            match word.common {
-                Some(scored_from_words) => common_words.push(scored_from_words),
-                None => common_in_tantivy.push((Occur::Should, word.clause.box_clone())),
-            }
-            common.push((Occur::Should, word.clause));
-        } else {
-            rare.push((Occur::Should, word.clause));
-        }
+        clauses.push(Clause {
+            query: word.clause,
+            doc_freq: word.doc_freq,
+            walk: word.walk,
+            common: word.common,
+        });
     }
-    for (clause, doc_freq) in reglued_clauses(sources, fields, query, &held) {
-        if doc_freq > common_above {
-            common_in_tantivy.push((Occur::Should, clause.box_clone()));
-            common.push((Occur::Should, clause));
-        } else {
-            rare.push((Occur::Should, clause));
-        }
+    for (query, doc_freq) in reglued_clauses(sources, fields, query, &held) {
+        clauses.push(Clause {
+            query,
+            doc_freq,
+            walk: doc_freq,
+            common: None,
+        });
     }
-    if rare.is_empty() && common.is_empty() {
+    if clauses.is_empty() {
         return Ok(Vec::new());
     }
     let filter = filter_clauses(fields, filters);
-    // Candidates share a rare word; common words only rank them. When that finds too few
-    // (the rare word was noise), every word may bring candidates in.
-    if !rare.is_empty() {
-        let rare_words = BooleanQuery::new(rare.iter().map(|(o, q)| (*o, q.box_clone())).collect());
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(rare_words))];
-        clauses.extend(common_in_tantivy);
-        clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-        let found = best_of(
+    // Candidates share a selecting word; the other words only rank them. When that finds too
+    // few (the rare word was noise), every word that may select does.
+    let mut tried: Option<Vec<bool>> = None;
+    let mut found = Vec::new();
+    for budget in [SELECT_BUDGET, u64::MAX] {
+        let Some(selected) = select(&clauses, budget) else {
+            break;
+        };
+        if tried.as_ref() == Some(&selected) {
+            break;
+        }
+        tracing::trace!(
+            budget,
+            doc_freqs = ?clauses.iter().map(|c| c.doc_freq).collect::<Vec<_>>(),
+            ?selected,
+            "selecting words"
+        );
+        let mut selecting: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut common_words: Vec<CommonWord> = Vec::new();
+        let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (clause, selects) in clauses.iter().zip(&selected) {
+            if *selects {
+                selecting.push((Occur::Should, clause.query.box_clone()));
+            } else if let Some(common) = &clause.common {
+                common_words.push(common.clone());
+            } else {
+                common_in_tantivy.push((Occur::Should, clause.query.box_clone()));
+            }
+        }
+        let mut query_clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(selecting)))];
+        query_clauses.extend(common_in_tantivy);
+        query_clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
+        found = best_of(
             sources,
-            &BooleanQuery::new(clauses),
+            &BooleanQuery::new(query_clauses),
             &common_words,
             near,
             limit,
         )?;
-        if found.len() >= limit.min(MIN_CANDIDATES) {
+        // When every clause selects, the fallback below would find the same places.
+        if found.len() >= limit.min(MIN_CANDIDATES) || selected.iter().all(|s| *s) {
             return Ok(found);
         }
+        tried = Some(selected);
     }
-    let any_word = BooleanQuery::new(rare.into_iter().chain(common).collect());
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
-    clauses.extend(filter);
-    top_places(sources, &BooleanQuery::new(clauses), near, limit)
+    let walk = clauses
+        .iter()
+        .fold(0u64, |total, c| total.saturating_add(c.walk));
+    if filter.is_empty() && walk > SELECTABLE_MAX_DOCS {
+        // Every word is held by too many places to walk them all ("10 chemin d" across
+        // France): the most important places are ranked by their own words instead.
+        let common_words: Vec<CommonWord> =
+            clauses.iter().filter_map(|c| c.common.clone()).collect();
+        for candidate in most_important(sources, &common_words, near, limit) {
+            if found.len() >= limit {
+                break;
+            }
+            if !found.contains(&candidate) {
+                found.push(candidate);
+            }
+        }
+        return Ok(found);
+    }
+    let any_word = BooleanQuery::new(
+        clauses
+            .into_iter()
+            .map(|clause| (Occur::Should, clause.query))
+            .collect(),
+    );
+    let mut query_clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
+    query_clauses.extend(filter);
+    top_places(sources, &BooleanQuery::new(query_clauses), near, limit)
+}
+
+/// One clause of the query (a word, or words glued or split), and what choosing how it is
+/// used needs to know of it.
+struct Clause {
+    query: Box<dyn Query>,
+    /// Documents it may bring in; u64::MAX when it must not bring any on its own.
+    doc_freq: u64,
+    /// Documents it would bring in if walked (see `WordClause::walk`).
+    walk: u64,
+    /// It scored from a place's own words, when it can be.
+    common: Option<CommonWord>,
+}
+
+/// Which clauses bring candidates in, given how many documents each may bring: the rarest
+/// that may select at all, then the next rarest while they fit in `budget` together. None when
+/// no clause may select.
+fn select(clauses: &[Clause], budget: u64) -> Option<Vec<bool>> {
+    let mut order: Vec<usize> = (0..clauses.len())
+        .filter(|&i| clauses[i].doc_freq <= SELECTABLE_MAX_DOCS)
+        .collect();
+    if order.is_empty() {
+        return None;
+    }
+    order.sort_by_key(|&i| clauses[i].doc_freq);
+    let mut selected = vec![false; clauses.len()];
+    let mut total: u64 = 0;
+    for (rank, &i) in order.iter().enumerate() {
+        total = total.saturating_add(clauses[i].doc_freq);
+        if rank > 0 && total > budget {
+            break;
+        }
+        selected[i] = true;
+    }
+    Some(selected)
+}
+
+/// The `limit` best of each source's most important places (`DocInfo::most_important`),
+/// scored by the query's words that can be scored from a place's own words, and scaled by
+/// `rank_factor`; none of a source's mask.
+fn most_important(
+    sources: &Sources,
+    common_words: &[CommonWord],
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Vec<(usize, u32)> {
+    let mut scored: Vec<(f32, usize, u32)> = Vec::new();
+    for (i, source) in sources.0.iter().enumerate() {
+        let mut ords: Vec<u32> = source
+            .docs
+            .most_important()
+            .iter()
+            .copied()
+            .filter(|ord| !source.mask.is_some_and(|mask| mask.contains(*ord)))
+            .collect();
+        // In place order, for `CommonWordsScorer`.
+        ords.sort_unstable();
+        let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
+        for ord in ords {
+            let words = common.score(ord);
+            if words <= 0.0 {
+                continue;
+            }
+            let Some(facts) = source.docs.facts(ord) else {
+                continue;
+            };
+            scored.push((words * rank_factor(facts, near), i, ord));
+        }
+    }
+    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    scored.truncate(limit);
+    scored.into_iter().map(|(_, i, ord)| (i, ord)).collect()
 }
 
 /// Shortest start of a word being typed that may bring candidates in by itself.
@@ -275,12 +393,26 @@ fn word_clause(
     // typed ("pa" completes to thousands of words) and a number that may be the housenumber
     // (it is rarely part of the street's name, and "12" would bring in "Voie A/12").
     let typed_start = token.is_prefix && len < PREFIX_SELECTS_MIN_LEN;
-    if typed_start || (numeric && !is_postcode(&token.text)) {
-        total_doc_freq = u64::MAX;
+    if token.is_prefix {
+        // A word being typed brings in every completion (the word itself among them): count
+        // them, as far as it matters.
+        total_doc_freq = 0;
+        for field in [fields.name, fields.place] {
+            for prefix in dedup([token.typed.as_str(), token.text.as_str()]) {
+                total_doc_freq = total_doc_freq.saturating_add(completion_docs(
+                    sources,
+                    field,
+                    prefix,
+                    SELECTABLE_MAX_DOCS,
+                ));
+            }
+        }
     }
+    let selects = !(typed_start || (numeric && !is_postcode(&token.text)));
     WordClause {
         clause: Box::new(BooleanQuery::new(alternatives)),
-        doc_freq: total_doc_freq,
+        doc_freq: if selects { total_doc_freq } else { u64::MAX },
+        walk: total_doc_freq,
         in_fields,
         common,
     }
@@ -291,6 +423,9 @@ struct WordClause {
     clause: Box<dyn Query>,
     /// Documents that hold it (u64::MAX for a word that must not select on its own).
     doc_freq: u64,
+    /// Documents that hold it, even when it must not select (counted no further than
+    /// `SELECTABLE_MAX_DOCS` for a word being typed).
+    walk: u64,
     /// Documents that hold it in the name and in the place field.
     in_fields: [u64; 2],
     /// The clause scored from a place's words, when it can be.
@@ -513,6 +648,7 @@ fn best_of(
             }
             found.push((score, rank_factor(facts, near), ord));
         }
+        tracing::trace!(source = i, matches = found.len(), "rare-word candidates");
         // In place order, places of one commune follow each other (see `CommonWordsScorer`).
         found.sort_unstable_by_key(|&(_, _, ord)| ord);
         let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
@@ -629,6 +765,37 @@ fn dedup(items: [&str; 2]) -> Vec<&str> {
     } else {
         items.to_vec()
     }
+}
+
+/// How many documents hold a word of `field` that starts with `prefix` (a word held by a
+/// document twice over counts twice), counting no further than just past `enough`.
+fn completion_docs(sources: &Sources, field: Field, prefix: &str, enough: u64) -> u64 {
+    let mut upper = prefix.as_bytes().to_vec();
+    upper.push(0xff);
+    let mut total: u64 = 0;
+    for source in &sources.0 {
+        for segment in source.searcher.segment_readers() {
+            let Ok(index) = segment.inverted_index(field) else {
+                continue;
+            };
+            let Ok(mut stream) = index
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .lt(&upper)
+                .into_stream()
+            else {
+                continue;
+            };
+            while stream.advance() {
+                total += u64::from(stream.value().doc_freq);
+                if total > enough {
+                    return total;
+                }
+            }
+        }
+    }
+    total
 }
 
 /// Whether some indexed word of `field` starts with `prefix`.

@@ -8,6 +8,7 @@
 //! indexed words, so each candidate of the rare words is scored here, with the formula tantivy
 //! applies (BM25 with its defaults and quantised field lengths; a constant for a completion).
 
+use memchr::memmem;
 use rustc_hash::FxHashMap;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::Bm25StatisticsProvider;
@@ -100,6 +101,8 @@ enum Part {
     Prefix {
         field: TextField,
         prefix: String,
+        /// Finds the prefix after a space, that is at the start of any word but the first.
+        after_space: memmem::Finder<'static>,
         score: f32,
     },
 }
@@ -133,8 +136,16 @@ impl CommonWord {
         self.parts.push(Part::Prefix {
             field: which,
             prefix: prefix.to_string(),
+            after_space: memmem::Finder::new(format!(" {prefix}").as_bytes()).into_owned(),
             score,
         });
+    }
+
+    /// Whether scoring `field` needs its text (for completions), not only its word hashes.
+    fn reads_text(&self, field: TextField) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Prefix { field: f, .. } if *f == field))
     }
 
     /// What this word adds through one field of a place, given as word hashes (and as text,
@@ -157,9 +168,12 @@ impl CommonWord {
                 Part::Prefix {
                     field: f,
                     prefix,
+                    after_space,
                     score,
                 } if *f == field => {
-                    if text.split(' ').any(|w| w.starts_with(prefix.as_str())) {
+                    if text.starts_with(prefix.as_str())
+                        || after_space.find(text.as_bytes()).is_some()
+                    {
                         total += score;
                     }
                 }
@@ -172,11 +186,14 @@ impl CommonWord {
 
 /// What the common words of a query add to each candidate's score. Places of one commune
 /// mostly share their place-field text (city, postcode), so that field's share is computed
-/// once per distinct text.
+/// once per distinct text; candidates come in place order, so the last one is kept at hand.
 pub struct CommonWordsScorer<'a> {
     words: &'a [CommonWord],
     ids: &'a WordIds,
     texts: &'a [SearchText],
+    /// Whether a name's text is needed (a completion to look for), or its hashes suffice.
+    names_read_text: bool,
+    last_place: Option<(u32, f32)>,
     place_scores: FxHashMap<u32, f32>,
 }
 
@@ -186,6 +203,8 @@ impl<'a> CommonWordsScorer<'a> {
             words,
             ids,
             texts,
+            names_read_text: words.iter().any(|w| w.reads_text(TextField::Name)),
+            last_place: None,
             place_scores: FxHashMap::default(),
         }
     }
@@ -196,16 +215,27 @@ impl<'a> CommonWordsScorer<'a> {
         }
         let words = self.words;
         let place = match self.ids.place(ord) {
-            Some((id, hashes, text)) => *self.place_scores.entry(id).or_insert_with(|| {
-                words
-                    .iter()
-                    .map(|w| w.score_field(TextField::Place, hashes, text))
-                    .sum()
-            }),
+            Some((id, hashes, text)) => match self.last_place {
+                Some((last, score)) if last == id => score,
+                _ => {
+                    let score = *self.place_scores.entry(id).or_insert_with(|| {
+                        words
+                            .iter()
+                            .map(|w| w.score_field(TextField::Place, hashes, text))
+                            .sum()
+                    });
+                    self.last_place = Some((id, score));
+                    score
+                }
+            },
             None => 0.0,
         };
         let hashes = self.ids.name(ord);
-        let name_text = self.texts.get(ord as usize).map_or("", |t| t.name.as_str());
+        let name_text = if self.names_read_text {
+            self.texts.get(ord as usize).map_or("", |t| t.name.as_str())
+        } else {
+            ""
+        };
         place
             + self
                 .words
