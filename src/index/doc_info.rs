@@ -104,8 +104,12 @@ impl DocInfo {
 
 /// The ords of the `count` places of highest importance, most important first, ties by ord.
 fn most_important(facts: &[RankFacts], count: usize) -> Vec<u32> {
-    let by_importance =
-        |a: &u32, b: &u32| facts[*b as usize].importance.total_cmp(&facts[*a as usize].importance).then(a.cmp(b));
+    let by_importance = |a: &u32, b: &u32| {
+        facts[*b as usize]
+            .importance
+            .total_cmp(&facts[*a as usize].importance)
+            .then(a.cmp(b))
+    };
     let mut ords: Vec<u32> = (0..facts.len() as u32).collect();
     if ords.len() > count {
         ords.select_nth_unstable_by(count, by_importance);

@@ -54,6 +54,7 @@ impl Index {
     /// Opens the generation `INDEX_DIR/current` points to, refusing anything incomplete or of
     /// another format version.
     pub fn open(root: &Path) -> Result<Index> {
+        let started = std::time::Instant::now();
         let (dir, manifest) = layout::current_generation(root)?;
         let tantivy_index = tantivy::Index::open_in_dir(dir.join(TANTIVY_DIR)).map_err(|e| {
             Error::Index(format!(
@@ -67,13 +68,24 @@ impl Index {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let table = PlaceTable::read(&dir.join(PLACES_FILE))?;
+        // The words of each place are hashed while the places are still being decoded.
+        let (table, word_ids) = PlaceTable::read_with(&dir.join(PLACES_FILE), WordIds::build)?;
+        let table_read = started.elapsed();
         let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
         check_consistency(&table, &numbers)?;
         let docs = DocInfo::read(&reader.searcher(), fields.ord, &table.places)?;
-        let word_ids = WordIds::build(&table.texts);
+        let words_built = started.elapsed();
         let (housenumber_points, street_points, municipality_points) =
             build_trees(&table, &numbers);
+        tracing::debug!(
+            dir = %dir.display(),
+            places = table.places.len(),
+            housenumbers = numbers.len(),
+            table_read_ms = table_read.as_millis() as u64,
+            doc_info_ms = (words_built - table_read).as_millis() as u64,
+            trees_built_ms = (started.elapsed() - words_built).as_millis() as u64,
+            "index opened"
+        );
         Ok(Index {
             manifest,
             reader,
