@@ -8,6 +8,7 @@
 //!     tantivy/                       place documents
 //!     places.bin                     place table (see places.rs)
 //!     numbers.bin                    housenumber store (see numbers.rs)
+//!     points.bin                     point index of reverse geocoding (see points.rs)
 //! ```
 //! A build writes `gen-<millis>.partial/`, renames it to `gen-<millis>/` once complete, then
 //! swaps the `current` link with an atomic rename. A reader therefore sees the old or the new
@@ -23,7 +24,7 @@ use crate::error::{Error, Result};
 
 pub const FORMAT_NAME: &str = "adresse-index";
 /// Bump on any change of the on-disk formats: an index of another version is refused.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const MANIFEST: &str = "manifest.json";
 const CURRENT: &str = "current";
 
