@@ -1,8 +1,9 @@
 //! Reverse geocoding: the truly nearest housenumber (or street, locality, municipality) to a
-//! point, from the R-trees, within a radius.
+//! point, from the point index, within a radius.
 
+use crate::index::points::PointSet;
 use crate::index::snapshot::{Layer, Snapshot};
-use crate::index::spatial::{Found, PointTree};
+use crate::index::spatial::Found;
 use crate::index::Index;
 use crate::model::Kind;
 use crate::search::{score, sort_hits, Filters, Hit};
@@ -32,16 +33,17 @@ pub fn reverse(snapshot: &Snapshot, request: &ReverseRequest) -> Vec<Hit> {
     let mut hits = Vec::new();
     for kind in kinds {
         for (layer, index, mask) in snapshot.layers() {
-            let tree: &PointTree = match kind {
-                Kind::Housenumber => &index.housenumber_points,
-                Kind::Street | Kind::Locality => &index.street_points,
-                Kind::Municipality => &index.municipality_points,
+            let set = match kind {
+                Kind::Housenumber => PointSet::Housenumbers,
+                Kind::Street | Kind::Locality => PointSet::Streets,
+                Kind::Municipality => PointSet::Municipalities,
             };
-            let found = tree.nearest(
+            let found = index.points.tree(set).nearest(
                 request.lon,
                 request.lat,
                 request.radius_m,
                 request.limit,
+                &index.positions(),
                 |target| {
                     !mask.is_some_and(|m| m.contains(target.place))
                         && index.place(target.place).is_some_and(|place| {

@@ -8,6 +8,7 @@
 //!     tantivy/                       place documents
 //!     places.bin                     place table (see places.rs)
 //!     numbers.bin                    housenumber store (see numbers.rs)
+//!     points.bin                     point index of reverse geocoding (see points.rs)
 //! ```
 //! A build writes `gen-<millis>.partial/`, renames it to `gen-<millis>/` once complete, then
 //! swaps the `current` link with an atomic rename. A reader therefore sees the old or the new

@@ -1,11 +1,14 @@
 //! The on-disk index and its in-memory view: tantivy documents for places, the place table, the
-//! housenumber store, and the R-trees built from them at open.
+//! housenumber store, and the point index of reverse geocoding, all written at ingest.
 
 pub mod doc_info;
+pub mod hilbert;
 pub mod layout;
 pub mod numbers;
 pub mod overlay;
+pub mod packed_tree;
 pub mod places;
+pub mod points;
 pub mod schema;
 pub mod snapshot;
 pub mod spatial;
@@ -23,14 +26,15 @@ pub use doc_info::DocInfo;
 pub use layout::Manifest;
 use numbers::{NumberRecord, Numbers};
 use places::PlaceTable;
+use points::{PointIndex, StorePositions};
 use schema::Fields;
-use spatial::{PointTree, Target};
 use word_ids::WordIds;
 
 /// File names inside a generation directory.
 pub const TANTIVY_DIR: &str = "tantivy";
 pub const PLACES_FILE: &str = "places.bin";
 pub const NUMBERS_FILE: &str = "numbers.bin";
+pub const POINTS_FILE: &str = "points.bin";
 
 /// An opened index generation, read-only and shared by all requests.
 pub struct Index {
@@ -43,11 +47,8 @@ pub struct Index {
     pub word_ids: WordIds,
     pub table: PlaceTable,
     pub numbers: Numbers,
-    /// Every housenumber point.
-    pub housenumber_points: PointTree,
-    /// Street and locality positions.
-    pub street_points: PointTree,
-    pub municipality_points: PointTree,
+    /// The nearest-point trees of reverse geocoding, memory-mapped.
+    pub points: PointIndex,
 }
 
 impl Index {
@@ -74,16 +75,16 @@ impl Index {
         let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
         check_consistency(&table, &numbers)?;
         let docs = DocInfo::read(&reader.searcher(), fields.ord, &table.places)?;
-        let words_built = started.elapsed();
-        let (housenumber_points, street_points, municipality_points) =
-            build_trees(&table, &numbers);
+        let doc_info_read = started.elapsed();
+        let points = PointIndex::open(&dir.join(POINTS_FILE))?;
+        check_points(&table, &numbers, &points)?;
         tracing::debug!(
             dir = %dir.display(),
             places = table.places.len(),
             housenumbers = numbers.len(),
             table_read_ms = table_read.as_millis() as u64,
-            doc_info_ms = (words_built - table_read).as_millis() as u64,
-            trees_built_ms = (started.elapsed() - words_built).as_millis() as u64,
+            doc_info_ms = (doc_info_read - table_read).as_millis() as u64,
+            points_opened_ms = (started.elapsed() - doc_info_read).as_millis() as u64,
             "index opened"
         );
         Ok(Index {
@@ -94,10 +95,16 @@ impl Index {
             word_ids,
             table,
             numbers,
-            housenumber_points,
-            street_points,
-            municipality_points,
+            points,
         })
+    }
+
+    /// Where the point index's targets are, for its searches.
+    pub fn positions(&self) -> StorePositions<'_> {
+        StorePositions {
+            places: &self.table.places,
+            numbers: &self.numbers,
+        }
     }
 
     pub fn place(&self, ord: u32) -> Option<&Place> {
@@ -153,38 +160,27 @@ fn check_consistency(table: &PlaceTable, numbers: &Numbers) -> Result<()> {
     Ok(())
 }
 
-fn build_trees(table: &PlaceTable, numbers: &Numbers) -> (PointTree, PointTree, PointTree) {
-    let mut housenumbers = Vec::with_capacity(numbers.len());
-    let mut streets = Vec::new();
-    let mut municipalities = Vec::new();
-    for (ord, place) in table.places.iter().enumerate() {
-        let ord = ord as u32;
-        let own = Target {
-            place: ord,
-            housenumber: u32::MAX,
-        };
-        match place.kind {
-            Kind::Municipality => {
-                municipalities.push((place.position.lon, place.position.lat, own))
-            }
-            _ => streets.push((place.position.lon, place.position.lat, own)),
-        }
-        for i in place.housenumbers_start..place.housenumbers_start + place.housenumbers_len {
-            if let Some(r) = numbers.get(i as usize) {
-                housenumbers.push((
-                    r.lon(),
-                    r.lat(),
-                    Target {
-                        place: ord,
-                        housenumber: i,
-                    },
-                ));
-            }
+/// The point index must hold every housenumber and place of the stores beside it: a file from
+/// another build would answer with the wrong places.
+fn check_points(table: &PlaceTable, numbers: &Numbers, points: &PointIndex) -> Result<()> {
+    use points::PointSet;
+    let municipalities = table
+        .places
+        .iter()
+        .filter(|p| p.kind == Kind::Municipality)
+        .count();
+    let expected = [
+        (PointSet::Housenumbers, numbers.len()),
+        (PointSet::Streets, table.places.len() - municipalities),
+        (PointSet::Municipalities, municipalities),
+    ];
+    for (set, count) in expected {
+        if points.len(set) != count {
+            return Err(Error::Index(format!(
+                "the point index holds {} points of {set:?} but the stores {count}; the index is damaged, re-run `adresse ingest`",
+                points.len(set)
+            )));
         }
     }
-    (
-        PointTree::new(housenumbers),
-        PointTree::new(streets),
-        PointTree::new(municipalities),
-    )
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Writes places into a new index generation: tantivy documents, the place table and the
-//! housenumber store, keeping them in step (a place's `ord` is its position in the table).
+//! housenumber store, keeping them in step (a place's `ord` is its position in the table), and
+//! at the end the point index of reverse geocoding.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -7,10 +8,11 @@ use std::path::Path;
 use tantivy::IndexWriter as TantivyWriter;
 
 use crate::error::{Error, Result};
-use crate::index::numbers::{NumberRecord, NumbersWriter};
+use crate::index::numbers::{NumberRecord, Numbers, NumbersWriter};
 use crate::index::places::{derived_housenumber_id, PlaceTable};
+use crate::index::points::PointIndex;
 use crate::index::schema::{self, Fields};
-use crate::index::{NUMBERS_FILE, PLACES_FILE, TANTIVY_DIR};
+use crate::index::{NUMBERS_FILE, PLACES_FILE, POINTS_FILE, TANTIVY_DIR};
 use crate::model::{Kind, Place};
 
 use super::ban_csv::BanRow;
@@ -117,6 +119,10 @@ impl GenerationWriter {
         self.tantivy.wait_merging_threads()?;
         self.table.write(&dir.join(PLACES_FILE))?;
         self.numbers.finish()?;
+        // The point index reads the positions back from the finished store, rather than
+        // keeping 26 M of them in memory during the ingest.
+        let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
+        PointIndex::write(&dir.join(POINTS_FILE), &self.table.places, &numbers)?;
         Ok(self.counts)
     }
 }
