@@ -105,7 +105,7 @@ fn kill_9_during_ingest() {
     let started = Instant::now();
     adresse::ingest::ingest(&files, Some(&data_dir().join("ref")), &root, |_| {}).unwrap();
     let whole = started.elapsed();
-    let (old_dir, old_manifest) = current_generation(&root).unwrap();
+    let (mut old_dir, mut old_manifest) = current_generation(&root).unwrap();
     let geocoder = Geocoder::open(&root).unwrap();
     let expected = answer(&geocoder, &question);
     let server = net::TestServer::start(geocoder, net::test_config());
@@ -148,9 +148,19 @@ fn kill_9_during_ingest() {
         if status.success() {
             // The kill came after the end: the new generation is whole.
             assert_ne!(dir, old_dir);
-        } else {
-            assert_eq!(dir, old_dir, "current moved to an unfinished generation");
+        }
+        if dir == old_dir {
             assert_eq!(manifest.built_at, old_manifest.built_at);
+        } else {
+            // Published: either the ingest ended, or the kill landed between the swap of
+            // `current` and the exit. Either way the generation must be whole, not partial.
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                !name.ends_with(".partial"),
+                "current moved to an unfinished generation {name}"
+            );
+            assert_ne!(manifest.built_at, old_manifest.built_at);
+            (old_dir, old_manifest) = (dir, manifest);
         }
         let reopened = Geocoder::open(&root).expect("the index does not open after a crash");
         assert_eq!(answer(&reopened, &question), expected);
