@@ -137,6 +137,13 @@ pub fn retrieve(
     if clauses.is_empty() {
         return Ok(Vec::new());
     }
+    // The suffix of a possible housenumber ("84 b") ranks, but does not select: "b" is also the
+    // name of thousands of lanes ("Voie B").
+    for reading in &query.housenumbers {
+        if let Some(clause) = reading.suffix_token.and_then(|i| clauses.get_mut(i)) {
+            clause.doc_freq = u64::MAX;
+        }
+    }
     let filter = filter_clauses(fields, filters);
     // Candidates share a selecting word; the other words only rank them. When that finds too
     // few (the rare word was noise), every word that may select does.
@@ -313,6 +320,14 @@ fn word_clause(
     // as one alternative cannot be (a near spelling).
     let mut common = Some(CommonWord::default());
     let searched_fields = [(fields.name, NAME_BOOST), (fields.place, 1.0)];
+    let completes = || {
+        searched_fields.iter().any(|(field, _)| {
+            sources
+                .0
+                .iter()
+                .any(|s| has_completion(&s.searcher, *field, &token.text))
+        })
+    };
     let in_fields = searched_fields
         .map(|(field, _)| sources.docs_holding(&Term::from_field_text(field, &token.text)));
     let mut total_doc_freq: u64 = in_fields.iter().sum();
@@ -346,13 +361,10 @@ fn word_clause(
                     common.add_prefix(which, prefix, prefix_boost);
                 }
             }
-            // Near spellings only when nothing starts as typed: walking the term dictionary
-            // with a typo automaton is the dearest part of a query.
-            let completes = sources
-                .0
-                .iter()
-                .any(|s| has_completion(&s.searcher, field, &token.text));
-            if len > FUZZY_1_MIN_LEN && !completes {
+            // Near spellings only when nothing starts as typed, in either field: walking the
+            // term dictionary with a typo automaton is the dearest part of a query, and at
+            // France scale a typo of a word's start matches thousands of places.
+            if len > FUZZY_1_MIN_LEN && !completes() {
                 alternatives.push(boosted(
                     FuzzyTermQuery::new_prefix(term, 1, true),
                     typo_boost * 0.5,
