@@ -44,12 +44,18 @@ fn stages(c: &mut Criterion) {
     let parse = |r: &SearchRequest| ParsedQuery::parse(&r.q, r.autocomplete);
     let full_parsed: Vec<ParsedQuery> = full.iter().map(parse).collect();
     let typed_parsed: Vec<ParsedQuery> = typed.iter().map(parse).collect();
-    let searcher = index.reader.searcher();
+    // The base index alone, as a search sees it when no commune has published corrections.
+    let sources = candidates::Sources(vec![candidates::Source {
+        searcher: index.reader.searcher(),
+        docs: &index.docs,
+        texts: &index.table.texts,
+        word_ids: &index.word_ids,
+        mask: None,
+    }]);
     let retrieve = |q: &ParsedQuery, r: &SearchRequest, limit: usize| {
         candidates::retrieve(
-            &searcher,
+            &sources,
             &index.fields,
-            &index.docs,
             q,
             &r.filters,
             r.near,
@@ -86,10 +92,16 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
+    // One source: keep the ords.
     let retrieved: Vec<Vec<u32>> = full_parsed
         .iter()
         .zip(&full)
-        .map(|(q, r)| retrieve(q, r, CANDIDATES_FULL))
+        .map(|(q, r)| {
+            retrieve(q, r, CANDIDATES_FULL)
+                .into_iter()
+                .map(|(_, ord)| ord)
+                .collect()
+        })
         .collect();
     let candidates: usize = retrieved.iter().map(Vec::len).sum();
     eprintln!("rescoring {candidates} candidates of {QUERIES} queries per iteration");
