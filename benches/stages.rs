@@ -53,15 +53,8 @@ fn stages(c: &mut Criterion) {
         mask: None,
     }]);
     let retrieve = |q: &ParsedQuery, r: &SearchRequest, limit: usize| {
-        candidates::retrieve(
-            &sources,
-            &index.fields,
-            q,
-            &r.filters,
-            r.near,
-            limit,
-        )
-        .expect("retrieve")
+        candidates::retrieve(&sources, &index.fields, q, &r.filters, r.near, limit)
+            .expect("retrieve")
     };
 
     let mut group = c.benchmark_group("stages");
