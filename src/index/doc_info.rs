@@ -136,3 +136,22 @@ impl SegmentDocs {
             .and_then(|ord| self.facts.get(ord as usize).copied())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_important_places_come_first_ties_by_ord() {
+        let facts: Vec<RankFacts> = [0.2, 0.9, 0.5, 0.9, 0.1]
+            .into_iter()
+            .map(|importance| RankFacts {
+                importance,
+                lon: 0.0,
+                lat: 0.0,
+            })
+            .collect();
+        assert_eq!(most_important(&facts, 3), [1, 3, 2]);
+        assert_eq!(most_important(&facts, 10), [1, 3, 2, 0, 4]);
+    }
+}

@@ -868,3 +868,44 @@ fn filter_clauses(fields: &Fields, filters: &Filters) -> Vec<(Occur, Box<dyn Que
 fn as_strs(values: &[String]) -> Vec<&str> {
     values.iter().map(String::as_str).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::query::AllQuery;
+
+    fn clause(doc_freq: u64) -> Clause {
+        Clause {
+            query: Box::new(AllQuery),
+            doc_freq,
+            walk: doc_freq,
+            common: None,
+        }
+    }
+
+    #[test]
+    fn the_rarest_words_select_within_the_budget() {
+        // "rue" (common), a postcode, a street word, a city word.
+        let clauses = [clause(400_000), clause(450), clause(700), clause(3_000)];
+        assert_eq!(
+            select(&clauses, SELECT_BUDGET),
+            Some(vec![false, true, false, false]),
+            "450 + 700 documents exceed the budget of 1,000"
+        );
+        assert_eq!(
+            select(&clauses, u64::MAX),
+            Some(vec![false, true, true, true])
+        );
+    }
+
+    #[test]
+    fn the_rarest_word_selects_even_beyond_the_budget_but_not_beyond_the_cap() {
+        let clauses = [clause(8_000), clause(u64::MAX), clause(9_000)];
+        assert_eq!(
+            select(&clauses, SELECT_BUDGET),
+            Some(vec![true, false, false])
+        );
+        let too_common = [clause(SELECTABLE_MAX_DOCS + 1), clause(u64::MAX)];
+        assert_eq!(select(&too_common, SELECT_BUDGET), None);
+    }
+}
