@@ -320,14 +320,27 @@ fn word_clause(
     // as one alternative cannot be (a near spelling).
     let mut common = Some(CommonWord::default());
     let searched_fields = [(fields.name, NAME_BOOST), (fields.place, 1.0)];
-    let completes = || {
-        searched_fields.iter().any(|(field, _)| {
-            sources
-                .0
-                .iter()
-                .any(|s| has_completion(&s.searcher, *field, &token.text))
-        })
+    // A word being typed brings in every completion (the word itself among them), as typed
+    // and as expanded, in either field: counted once here, as far as it matters, for what the
+    // word may bring in and for whether it completes at all.
+    let completions: Vec<(&str, u64)> = if token.is_prefix {
+        searched_fields
+            .iter()
+            .flat_map(|(field, _)| {
+                dedup([token.typed.as_str(), token.text.as_str()])
+                    .into_iter()
+                    .map(move |prefix| {
+                        let docs = completion_docs(sources, *field, prefix, SELECTABLE_MAX_DOCS);
+                        (prefix, docs)
+                    })
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
+    let completes = completions
+        .iter()
+        .any(|(prefix, docs)| *prefix == token.text && *docs > 0);
     let in_fields = searched_fields
         .map(|(field, _)| sources.docs_holding(&Term::from_field_text(field, &token.text)));
     let mut total_doc_freq: u64 = in_fields.iter().sum();
@@ -364,7 +377,7 @@ fn word_clause(
             // Near spellings only when nothing starts as typed, in either field: walking the
             // term dictionary with a typo automaton is the dearest part of a query, and at
             // France scale a typo of a word's start matches thousands of places.
-            if len > FUZZY_1_MIN_LEN && !completes() {
+            if len > FUZZY_1_MIN_LEN && !completes {
                 alternatives.push(boosted(
                     FuzzyTermQuery::new_prefix(term, 1, true),
                     typo_boost * 0.5,
@@ -406,19 +419,9 @@ fn word_clause(
     // (it is rarely part of the street's name, and "12" would bring in "Voie A/12").
     let typed_start = token.is_prefix && len < PREFIX_SELECTS_MIN_LEN;
     if token.is_prefix {
-        // A word being typed brings in every completion (the word itself among them): count
-        // them, as far as it matters.
-        total_doc_freq = 0;
-        for field in [fields.name, fields.place] {
-            for prefix in dedup([token.typed.as_str(), token.text.as_str()]) {
-                total_doc_freq = total_doc_freq.saturating_add(completion_docs(
-                    sources,
-                    field,
-                    prefix,
-                    SELECTABLE_MAX_DOCS,
-                ));
-            }
-        }
+        total_doc_freq = completions
+            .iter()
+            .fold(0, |total, (_, docs)| total.saturating_add(*docs));
     }
     let selects = !(typed_start || (numeric && !is_postcode(&token.text)));
     WordClause {
@@ -808,23 +811,6 @@ fn completion_docs(sources: &Sources, field: Field, prefix: &str, enough: u64) -
         }
     }
     total
-}
-
-/// Whether some indexed word of `field` starts with `prefix`.
-fn has_completion(searcher: &Searcher, field: Field, prefix: &str) -> bool {
-    let mut upper = prefix.as_bytes().to_vec();
-    upper.push(0xff);
-    searcher.segment_readers().iter().any(|segment| {
-        segment.inverted_index(field).ok().is_some_and(|index| {
-            index
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .lt(&upper)
-                .into_stream()
-                .is_ok_and(|mut stream| stream.advance())
-        })
-    })
 }
 
 /// Each filter is one Must clause; the values within a filter are ORed.
