@@ -276,8 +276,8 @@ fn most_important(
         // In place order, for `CommonWordsScorer`.
         ords.sort_unstable();
         let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
-        for ord in ords {
-            let words = common.score(ord);
+        let common_scores = common.score_all(&ords);
+        for (ord, words) in ords.into_iter().zip(common_scores) {
             if words <= 0.0 {
                 continue;
             }
@@ -667,10 +667,13 @@ fn best_of(
         // In place order, places of one commune follow each other (see `CommonWordsScorer`).
         found.sort_unstable_by_key(|&(_, _, ord)| ord);
         let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
+        let ords: Vec<u32> = found.iter().map(|&(_, _, ord)| ord).collect();
+        let common_scores = common.score_all(&ords);
         scored.extend(
             found
                 .into_iter()
-                .map(|(score, factor, ord)| ((score + common.score(ord)) * factor, i, ord)),
+                .zip(common_scores)
+                .map(|((score, factor, ord), common)| ((score + common) * factor, i, ord)),
         );
     }
     let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {

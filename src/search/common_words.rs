@@ -15,7 +15,7 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 
 use crate::index::places::SearchText;
-use crate::index::word_ids::{word_hash, WordIds};
+use crate::index::word_ids::{prefetch, word_hash, Stage, WordIds};
 
 /// tantivy's BM25 parameters.
 const K1: f32 = 1.2;
@@ -184,6 +184,10 @@ impl CommonWord {
     }
 }
 
+/// How many candidates ahead `CommonWordsScorer::score_all` asks for the words it will read:
+/// enough to cover a memory load while scoring the ones between.
+const PREFETCH_DISTANCE: usize = 8;
+
 /// What the common words of a query add to each candidate's score. Places of one commune
 /// mostly share their place-field text (city, postcode), so that field's share is computed
 /// once per distinct text; candidates come in place order, so the last one is kept at hand.
@@ -209,7 +213,30 @@ impl<'a> CommonWordsScorer<'a> {
         }
     }
 
-    pub fn score(&mut self, ord: u32) -> f32 {
+    /// The scores of `ords`, in the same order (place order, for the commune cache), with the
+    /// words of the candidates a little further on requested from memory meanwhile.
+    pub fn score_all(&mut self, ords: &[u32]) -> Vec<f32> {
+        if self.words.is_empty() {
+            return vec![0.0; ords.len()];
+        }
+        let ahead = |i: usize| ords.get(i).copied();
+        (0..ords.len())
+            .map(|i| {
+                if let Some(ord) = ahead(i + 2 * PREFETCH_DISTANCE) {
+                    self.ids.prefetch(ord, Stage::Lookup);
+                }
+                if let Some(ord) = ahead(i + PREFETCH_DISTANCE) {
+                    self.ids.prefetch(ord, Stage::Words);
+                    if self.names_read_text {
+                        prefetch(self.texts.get(ord as usize));
+                    }
+                }
+                self.score(ords[i])
+            })
+            .collect()
+    }
+
+    fn score(&mut self, ord: u32) -> f32 {
         if self.words.is_empty() {
             return 0.0;
         }
