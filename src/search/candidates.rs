@@ -124,6 +124,7 @@ pub fn retrieve(
             doc_freq: word.doc_freq,
             walk: word.walk,
             common: word.common,
+            respelling: false,
         });
     }
     for (query, doc_freq) in reglued_clauses(sources, fields, query, &held) {
@@ -132,6 +133,7 @@ pub fn retrieve(
             doc_freq,
             walk: doc_freq,
             common: None,
+            respelling: true,
         });
     }
     if clauses.is_empty() {
@@ -230,11 +232,20 @@ struct Clause {
     walk: u64,
     /// It scored from a place's own words, when it can be.
     common: Option<CommonWord>,
+    /// Words of the query glued together or one split in two: another reading of typed words.
+    respelling: bool,
 }
 
 /// Which clauses bring candidates in, given how many documents each may bring: the rarest
 /// that may select at all, then the next rarest while they fit in `budget` together. None when
 /// no clause may select.
+///
+/// Respellings come after the words as typed, whatever their counts: a respelling is rare by
+/// construction, and it would otherwise push out the words it was made from. Across France,
+/// "du rance" (split from "durance") is held by 175 streets and "dubois" (glued from "du bois")
+/// by 1,160; selecting them first left out the 1,242 streets named "Durance", and the postcode
+/// of "5 allée du bois de saint jean 05000 gap", so that the right street was not a candidate.
+/// They still select when no typed word can, which is what they are for ("rue du bois").
 fn select(clauses: &[Clause], budget: u64) -> Option<Vec<bool>> {
     let mut order: Vec<usize> = (0..clauses.len())
         .filter(|&i| clauses[i].doc_freq <= SELECTABLE_MAX_DOCS)
@@ -242,7 +253,7 @@ fn select(clauses: &[Clause], budget: u64) -> Option<Vec<bool>> {
     if order.is_empty() {
         return None;
     }
-    order.sort_by_key(|&i| clauses[i].doc_freq);
+    order.sort_by_key(|&i| (clauses[i].respelling, clauses[i].doc_freq));
     let mut selected = vec![false; clauses.len()];
     let mut total: u64 = 0;
     for (rank, &i) in order.iter().enumerate() {
@@ -869,6 +880,14 @@ mod tests {
             doc_freq,
             walk: doc_freq,
             common: None,
+            respelling: false,
+        }
+    }
+
+    fn respelling(doc_freq: u64) -> Clause {
+        Clause {
+            respelling: true,
+            ..clause(doc_freq)
         }
     }
 
@@ -896,5 +915,34 @@ mod tests {
         );
         let too_common = [clause(SELECTABLE_MAX_DOCS + 1), clause(u64::MAX)];
         assert_eq!(select(&too_common, SELECT_BUDGET), None);
+    }
+
+    #[test]
+    fn respellings_select_after_the_typed_words() {
+        // "rue de la durance 05000 gap" across France: "du rance" (175) and "ladurance" (42)
+        // are respellings; "durance" (1,242) is the rarest typed word.
+        let clauses = [
+            clause(1_426_937),
+            clause(1_242),
+            clause(1_250),
+            clause(3_996),
+            respelling(175),
+            respelling(42),
+        ];
+        assert_eq!(
+            select(&clauses, SELECT_BUDGET),
+            Some(vec![false, true, false, false, false, false])
+        );
+        // With no budget, everything that may select does, respellings included.
+        assert_eq!(
+            select(&clauses, u64::MAX),
+            Some(vec![false, true, true, true, true, true])
+        );
+        // "rue du bois": no typed word is rare enough, and the glued "dubois" selects.
+        let rue_du_bois = [clause(1_426_937), clause(46_501), respelling(1_160)];
+        assert_eq!(
+            select(&rue_du_bois, SELECT_BUDGET),
+            Some(vec![false, false, true])
+        );
     }
 }
