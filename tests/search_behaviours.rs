@@ -361,3 +361,44 @@ async fn scores_keep_addoks_scale() {
         }
     }
 }
+
+/// "Paris 18e" holds 641 places of the real data and "18e" is the rarest word of this query: the
+/// selection within the budget leaves words out, and the wide one (tried when every candidate
+/// fits poorly) takes every word that may select, bringing places the budget did not.
+#[test]
+fn the_wide_selection_takes_the_words_the_budget_left_out() {
+    use adresse::search::candidates::{retrieve_with, Breadth, Source, Sources};
+    use adresse::search::{Filters, ParsedQuery};
+
+    let index = common::geocoder().index();
+    let sources = Sources(vec![Source {
+        searcher: index.reader.searcher(),
+        docs: &index.docs,
+        texts: &index.table.texts,
+        word_ids: &index.word_ids,
+        mask: None,
+    }]);
+    let retrieve = |q: &str, breadth| {
+        let query = ParsedQuery::parse(q, false);
+        retrieve_with(
+            &sources,
+            &index.fields,
+            &query,
+            &Filters::default(),
+            None,
+            55,
+            breadth,
+        )
+        .unwrap()
+    };
+    let budget = retrieve("18e avenue de provence gap", Breadth::Budget);
+    let wide = retrieve("18e avenue de provence gap", Breadth::Wide);
+    assert!(budget.narrowed, "the budget selection leaves words out");
+    assert!(!wide.narrowed, "the wide selection is the widest");
+    assert!(
+        wide.found.iter().any(|c| !budget.found.contains(c)),
+        "the wide selection brings other places"
+    );
+    // One word that may select, and it does: nothing was left out.
+    assert!(!retrieve("provence", Breadth::Budget).narrowed);
+}

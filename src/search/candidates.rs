@@ -49,6 +49,10 @@ const TYPO_WEIGHT: f32 = 0.7;
 /// France still brought them all in.
 const SELECT_BUDGET: u64 = 1_000;
 const SELECTABLE_MAX_DOCS: u64 = 10_000;
+/// The budget of `Breadth::Wide`: a second chance for a query whose first candidates all fit
+/// it poorly, bounded so that a query of nothing but noise still costs a few milliseconds (on
+/// the 237k real data, "rue", "de", "la" and "paris" are each held by fewer than 10,000).
+const WIDE_BUDGET: u64 = SELECTABLE_MAX_DOCS;
 
 /// One index to retrieve candidates from: the base, or the overlay of corrected communes.
 pub struct Source<'a> {
@@ -97,6 +101,25 @@ impl Bm25StatisticsProvider for Sources<'_> {
     }
 }
 
+/// How many of the words that may select do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breadth {
+    /// The rarest, within `SELECT_BUDGET` (all of them when that finds too few places).
+    Budget,
+    /// The rarest, within `WIDE_BUDGET`: for a query whose budgeted candidates all fit it
+    /// poorly.
+    Wide,
+}
+
+/// The candidates of a query, and whether a wider selection of words could bring others.
+#[derive(Debug, Default)]
+pub struct Retrieved {
+    /// (index in `sources`, `ord` there), best first.
+    pub found: Vec<(usize, u32)>,
+    /// Some word that may select was left out of the selection.
+    pub narrowed: bool,
+}
+
 /// Places worth rescoring, as (index in `sources`, `ord` there); none of a source's mask.
 pub fn retrieve(
     sources: &Sources,
@@ -106,6 +129,28 @@ pub fn retrieve(
     near: Option<(f64, f64)>,
     limit: usize,
 ) -> Result<Vec<(usize, u32)>> {
+    retrieve_with(
+        sources,
+        fields,
+        query,
+        filters,
+        near,
+        limit,
+        Breadth::Budget,
+    )
+    .map(|retrieved| retrieved.found)
+}
+
+/// `retrieve`, with the breadth of the word selection given.
+pub fn retrieve_with(
+    sources: &Sources,
+    fields: &Fields,
+    query: &ParsedQuery,
+    filters: &Filters,
+    near: Option<(f64, f64)>,
+    limit: usize,
+    breadth: Breadth,
+) -> Result<Retrieved> {
     let num_docs = sources.num_docs();
     let rarest = (1.0 + num_docs as f32).ln();
     let stats = [
@@ -137,7 +182,7 @@ pub fn retrieve(
         });
     }
     if clauses.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Retrieved::default());
     }
     // The suffix of a possible housenumber ("84 b") ranks, but does not select: "b" is also the
     // name of thousands of lanes ("Voie B").
@@ -151,7 +196,12 @@ pub fn retrieve(
     // few (the rare word was noise), every word that may select does.
     let mut tried: Option<Vec<bool>> = None;
     let mut found = Vec::new();
-    for budget in [SELECT_BUDGET, u64::MAX] {
+    let wide = select(&clauses, WIDE_BUDGET);
+    let budgets: &[u64] = match breadth {
+        Breadth::Budget => &[SELECT_BUDGET, u64::MAX],
+        Breadth::Wide => &[WIDE_BUDGET],
+    };
+    for &budget in budgets {
         let Some(selected) = select(&clauses, budget) else {
             break;
         };
@@ -189,7 +239,8 @@ pub fn retrieve(
         )?;
         // When every clause selects, the fallback below would find the same places.
         if found.len() >= limit.min(MIN_CANDIDATES) || selected.iter().all(|s| *s) {
-            return Ok(found);
+            let narrowed = breadth == Breadth::Budget && wide.as_ref() != Some(&selected);
+            return Ok(Retrieved { found, narrowed });
         }
         tried = Some(selected);
     }
@@ -209,7 +260,10 @@ pub fn retrieve(
                 found.push(candidate);
             }
         }
-        return Ok(found);
+        return Ok(Retrieved {
+            found,
+            narrowed: false,
+        });
     }
     let any_word = BooleanQuery::new(
         clauses
@@ -219,7 +273,10 @@ pub fn retrieve(
     );
     let mut query_clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
     query_clauses.extend(filter);
-    top_places(sources, &BooleanQuery::new(query_clauses), near, limit)
+    Ok(Retrieved {
+        found: top_places(sources, &BooleanQuery::new(query_clauses), near, limit)?,
+        narrowed: false,
+    })
 }
 
 /// One clause of the query (a word, or words glued or split), and what choosing how it is
