@@ -362,12 +362,13 @@ async fn scores_keep_addoks_scale() {
     }
 }
 
-/// "Paris 18e" holds 641 places of the real data and "18e" is the rarest word of this query: the
-/// selection within the budget leaves words out, and the wide one (tried when every candidate
-/// fits poorly) takes every word that may select, bringing places the budget did not.
-#[test]
-fn the_wide_selection_takes_the_words_the_budget_left_out() {
-    use adresse::search::candidates::{retrieve_with, Breadth, Source, Sources};
+/// Candidate retrieval alone on the fixture index, as `search` runs it on the base.
+fn retrieve_on_fixture(
+    q: &str,
+    autocomplete: bool,
+    breadth: adresse::search::candidates::Breadth,
+) -> adresse::search::candidates::Retrieved {
+    use adresse::search::candidates::{retrieve_with, Source, Sources};
     use adresse::search::{Filters, ParsedQuery};
 
     let index = common::geocoder().index();
@@ -378,21 +379,28 @@ fn the_wide_selection_takes_the_words_the_budget_left_out() {
         word_ids: &index.word_ids,
         mask: None,
     }]);
-    let retrieve = |q: &str, breadth| {
-        let query = ParsedQuery::parse(q, false);
-        retrieve_with(
-            &sources,
-            &index.fields,
-            &query,
-            &Filters::default(),
-            None,
-            55,
-            breadth,
-        )
-        .unwrap()
-    };
-    let budget = retrieve("18e avenue de provence gap", Breadth::Budget);
-    let wide = retrieve("18e avenue de provence gap", Breadth::Wide);
+    let query = ParsedQuery::parse(q, autocomplete);
+    retrieve_with(
+        &sources,
+        &index.fields,
+        &query,
+        &Filters::default(),
+        None,
+        105,
+        breadth,
+    )
+    .unwrap()
+}
+
+/// "Paris 18e" holds 641 places of the real data and "18e" is the rarest word of this query: the
+/// selection within the budget leaves words out, and the wide one (tried when every candidate
+/// fits poorly) takes every word that may select, bringing places the budget did not.
+#[test]
+fn the_wide_selection_takes_the_words_the_budget_left_out() {
+    use adresse::search::candidates::Breadth;
+
+    let budget = retrieve_on_fixture("18e avenue de provence gap", false, Breadth::Budget);
+    let wide = retrieve_on_fixture("18e avenue de provence gap", false, Breadth::Wide);
     assert!(budget.narrowed, "the budget selection leaves words out");
     assert!(!wide.narrowed, "the wide selection is the widest");
     assert!(
@@ -400,5 +408,28 @@ fn the_wide_selection_takes_the_words_the_budget_left_out() {
         "the wide selection brings other places"
     );
     // One word that may select, and it does: nothing was left out.
-    assert!(!retrieve("provence", Breadth::Budget).narrowed);
+    assert!(!retrieve_on_fixture("provence", false, Breadth::Budget).narrowed);
+}
+
+/// Digits typed after the street start a postcode: "0510" brings in places of the 0510x
+/// postcodes, more of them than all the places that "gare" (and its near spellings) finds.
+#[test]
+fn a_postcode_being_typed_selects_its_places() {
+    use adresse::search::candidates::Breadth;
+
+    let index = common::geocoder().index();
+    let of_gare = retrieve_on_fixture("2 rue de la gare", false, Breadth::Budget).found;
+    let found = retrieve_on_fixture("2 rue de la gare 0510", true, Breadth::Budget).found;
+    let in_0510 = found
+        .iter()
+        .filter(|&&(_, ord)| {
+            let place = index.place(ord).unwrap();
+            place.postcodes.iter().any(|p| p.starts_with("0510"))
+        })
+        .count();
+    assert!(
+        in_0510 > of_gare.len(),
+        "{in_0510} candidates in 0510x, {} for \"gare\" alone",
+        of_gare.len()
+    );
 }

@@ -164,9 +164,19 @@ pub fn retrieve_with(
         let where_clause = || where_clause(fields, query, i);
         let word = word_clause(sources, fields, &stats, token, rarest, where_clause);
         held.push(word.in_fields);
+        // Three or four digits being typed after other words start a postcode ("rue du four
+        // 051"): they select like one, through their completions.
+        let postcode_start = i > 0
+            && token.is_prefix
+            && (3..=4).contains(&token.text.len())
+            && token.text.bytes().all(|b| b.is_ascii_digit());
         clauses.push(Clause {
             query: word.clause,
-            doc_freq: word.doc_freq,
+            doc_freq: if postcode_start {
+                word.walk
+            } else {
+                word.doc_freq
+            },
             walk: word.walk,
             common: word.common,
             respelling: false,
