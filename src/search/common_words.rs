@@ -14,7 +14,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 
-use crate::index::places::SearchText;
+use crate::index::places::Texts;
 use crate::index::word_ids::{word_hash, WordIds};
 
 /// tantivy's BM25 parameters.
@@ -190,7 +190,7 @@ impl CommonWord {
 pub struct CommonWordsScorer<'a> {
     words: &'a [CommonWord],
     ids: &'a WordIds,
-    texts: &'a [SearchText],
+    texts: &'a Texts,
     /// Whether a name's text is needed (a completion to look for), or its hashes suffice.
     names_read_text: bool,
     last_place: Option<(u32, f32)>,
@@ -198,7 +198,7 @@ pub struct CommonWordsScorer<'a> {
 }
 
 impl<'a> CommonWordsScorer<'a> {
-    pub fn new(words: &'a [CommonWord], ids: &'a WordIds, texts: &'a [SearchText]) -> Self {
+    pub fn new(words: &'a [CommonWord], ids: &'a WordIds, texts: &'a Texts) -> Self {
         CommonWordsScorer {
             words,
             ids,
@@ -232,7 +232,7 @@ impl<'a> CommonWordsScorer<'a> {
         };
         let hashes = self.ids.name(ord);
         let name_text = if self.names_read_text {
-            self.texts.get(ord as usize).map_or("", |t| t.name.as_str())
+            self.texts.name(ord as usize).unwrap_or_default()
         } else {
             ""
         };

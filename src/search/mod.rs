@@ -104,8 +104,9 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
         else {
             continue;
         };
-        let scored =
-            score::score_place(&query, place, text, |hn| index.find_housenumber(place, hn));
+        let scored = score::score_place(&query, &place, &text, |hn| {
+            index.find_housenumber(&place, hn)
+        });
         let housenumber = scored.housenumber.filter(|_| wants(Kind::Housenumber));
         let kind = if housenumber.is_some() {
             Kind::Housenumber
@@ -143,13 +144,17 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     };
     let id_of = |(hit, housenumber): &(Hit, Option<(u32, NumberRecord)>)| -> String {
         match (place_of(hit), housenumber) {
-            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(place, *i, r),
-            (Some((_, place)), None) => place.id.clone(),
+            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(&place, *i, r),
+            (Some((_, place)), None) => place.id.to_string(),
             _ => String::new(),
         }
     };
+    // Read alone from the record: the sort asks for it at every comparison.
     let importance_of = |(hit, _): &(Hit, Option<(u32, NumberRecord)>)| {
-        place_of(hit).map_or(0.0, |(_, p)| p.importance)
+        snapshot
+            .index(hit.layer)
+            .and_then(|index| index.table.places.importance(hit.place))
+            .unwrap_or(0.0)
     };
     scored_hits.sort_by(|a, b| {
         rank_order((a.0.score, importance_of(a)), (b.0.score, importance_of(b)))
@@ -160,7 +165,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
         .into_iter()
         .map(|(mut hit, housenumber)| {
             if let (Some((index, place)), Some((i, r))) = (place_of(&hit), housenumber) {
-                hit.housenumber = Some(index.table.housenumber(place, i, &r));
+                hit.housenumber = Some(index.table.housenumber(&place, i, &r));
             }
             hit
         })
