@@ -6,7 +6,7 @@
 //!   gen-1732790000123/
 //!     manifest.json                  format name and version, counts, source files; written last
 //!     tantivy/                       place documents
-//!     places.bin                     place table (see places.rs)
+//!     places.bin                     place table (see places/file.rs)
 //!     numbers.bin                    housenumber store (see numbers.rs)
 //!     points.bin                     point index of reverse geocoding (see points.rs)
 //! ```

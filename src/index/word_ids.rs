@@ -85,11 +85,15 @@ pub struct WordIds {
 }
 
 impl WordIds {
+    /// List `i` of a starts/words pair of sections; empty if the file says nonsense.
     fn list(&self, starts: Section, words: Section, i: usize) -> &[u64] {
-        match (self.file.u32_at(starts, i), self.file.u32_at(starts, i + 1)) {
-            (Some(start), Some(end)) => self.file.u64s(words, start, end),
-            _ => &[],
-        }
+        // Both bounds in one read: `i` comes from a u32, so `i * 4 + 8` cannot overflow.
+        let Some(b) = self.file.bytes(starts).get(i * 4..i * 4 + 8) else {
+            return &[];
+        };
+        let start = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let end = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+        self.file.u64s(words, start, end)
     }
 
     /// The hashes of a place's name words, in order.
@@ -99,16 +103,27 @@ impl WordIds {
 
     /// The id of a place's place-field text, that text's word hashes, and the text.
     pub fn place(&self, ord: u32) -> Option<(u32, &[u64], &str)> {
-        let id = self.file.u32_at(Section::PlaceTextOf, ord as usize)?;
+        let id = self.place_text_id(ord)?;
+        let (words, text) = self.place_text(id);
+        Some((id, words, text))
+    }
+
+    /// The id of a place's place-field text: one read, for callers that keep what they
+    /// computed of each text (most candidates share their commune's).
+    pub fn place_text_id(&self, ord: u32) -> Option<u32> {
+        self.file.u32_at(Section::PlaceTextOf, ord as usize)
+    }
+
+    /// A place-field text's word hashes, and the text.
+    pub fn place_text(&self, id: u32) -> (&[u64], &str) {
         let text = self
             .file
             .item(Section::PlaceTexts, STR_REF_LEN, id as usize)
             .map_or("", |r| self.file.str(r));
-        Some((
-            id,
+        (
             self.list(Section::PlaceStarts, Section::PlaceWords, id as usize),
             text,
-        ))
+        )
     }
 
     /// How many distinct place-field texts there are.

@@ -214,11 +214,13 @@ impl<'a> CommonWordsScorer<'a> {
             return 0.0;
         }
         let words = self.words;
-        let place = match self.ids.place(ord) {
-            Some((id, hashes, text)) => match self.last_place {
+        let ids = self.ids;
+        let place = match ids.place_text_id(ord) {
+            Some(id) => match self.last_place {
                 Some((last, score)) if last == id => score,
                 _ => {
                     let score = *self.place_scores.entry(id).or_insert_with(|| {
+                        let (hashes, text) = ids.place_text(id);
                         words
                             .iter()
                             .map(|w| w.score_field(TextField::Place, hashes, text))

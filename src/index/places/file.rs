@@ -156,6 +156,16 @@ impl StringsWriter {
     }
 }
 
+/// The string at (offset, len) of `strings`: `None` when absent (len `ABSENT`), `Some("")`
+/// when it does not lie inside or cuts a character (a damaged file).
+pub fn str_in(strings: &str, offset: u32, len: u32) -> Option<&str> {
+    if len == ABSENT {
+        return None;
+    }
+    let start = offset as usize;
+    Some(strings.get(start..start + len as usize).unwrap_or_default())
+}
+
 fn str_ref(offset: u32, len: u32) -> [u8; STR_REF_LEN] {
     let mut out = [0u8; STR_REF_LEN];
     out[..4].copy_from_slice(&offset.to_le_bytes());
@@ -300,7 +310,8 @@ impl PlaceFile {
             .unwrap_or_default()
     }
 
-    fn strings(&self) -> &str {
+    /// The whole `Strings` section, which string refs point into.
+    pub fn strings(&self) -> &str {
         let bytes = self.bytes(Section::Strings);
         // SAFETY: `open` refused the file unless these bytes were valid UTF-8, and the mapping
         // cannot change (see `open`).
@@ -315,11 +326,7 @@ impl PlaceFile {
                 .and_then(|b| b.try_into().ok())
                 .map_or(0, u32::from_le_bytes) as usize
         };
-        let (offset, len) = (field(0), field(4));
-        if len == ABSENT as usize {
-            return None;
-        }
-        Some(self.strings().get(offset..offset + len).unwrap_or_default())
+        str_in(self.strings(), field(0) as u32, field(4) as u32)
     }
 
     pub fn str(&self, r: &[u8]) -> &str {

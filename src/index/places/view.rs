@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::model::{Kind, Place, Position};
 
-use super::file::{PlaceFile, Section, RANK_LEN, RECORD_LEN, STR_REF_LEN};
+use super::file::{str_in, PlaceFile, Section, RANK_LEN, RECORD_LEN, STR_REF_LEN};
 
 /// A string of a place, borrowed from the place table: a `&str` (it derefs to one, and
 /// compares with `str` and `String`), wrapped so that `as_str()` works as on an owned field.
@@ -327,12 +327,13 @@ impl Places {
     pub fn get(&self, ord: usize) -> Option<PlaceRef<'_>> {
         let r = self.record(ord)?;
         let file = &*self.file;
-        let s = |at: usize| PlaceStr(file.str(&r[at..at + STR_REF_LEN]));
-        let opt = |at: usize| file.str_opt(&r[at..at + STR_REF_LEN]).map(PlaceStr);
+        // Sections looked up once: this runs for every candidate a query rescores.
+        let (strings, lists) = (file.strings(), file.bytes(Section::Lists));
+        let opt = |at: usize| str_in(strings, u32_of(r, at), u32_of(r, at + 4)).map(PlaceStr);
+        let s = |at: usize| opt(at).unwrap_or_default();
         let list = |at: usize| {
             let (first, len) = (u32_of(r, at) as usize, u32_of(r, at + 4) as usize);
-            let refs = file
-                .bytes(Section::Lists)
+            let refs = lists
                 .get(first * STR_REF_LEN..(first + len) * STR_REF_LEN)
                 .unwrap_or_default();
             StrList::Mapped { refs, file }
