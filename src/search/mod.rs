@@ -97,7 +97,9 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
     // Scored readings; a housenumber's full record (its id, a formatted string) is only built
     // for the few that are returned.
-    let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>)> = Vec::with_capacity(found.len());
+    // With each its place's importance, which the sort compares often: read once here.
+    let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>, f64)> =
+        Vec::with_capacity(found.len());
     for (source, ord) in found {
         let (layer, index, _) = layers[source];
         let (Some(place), Some(text)) = (index.place(ord), index.table.texts.get(ord as usize))
@@ -135,35 +137,27 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
             score,
             distance_m,
         };
-        scored_hits.push((hit, housenumber));
+        scored_hits.push((hit, housenumber, place.importance));
     }
     let place_of = |hit: &Hit| {
         snapshot
             .index(hit.layer)
             .and_then(|index| Some((index, index.place(hit.place)?)))
     };
-    let id_of = |(hit, housenumber): &(Hit, Option<(u32, NumberRecord)>)| -> String {
+    let id_of = |(hit, housenumber, _): &(Hit, Option<(u32, NumberRecord)>, f64)| -> String {
         match (place_of(hit), housenumber) {
             (Some((index, place)), Some((i, r))) => index.table.housenumber_id(&place, *i, r),
             (Some((_, place)), None) => place.id.to_string(),
             _ => String::new(),
         }
     };
-    // Read alone from the record: the sort asks for it at every comparison.
-    let importance_of = |(hit, _): &(Hit, Option<(u32, NumberRecord)>)| {
-        snapshot
-            .index(hit.layer)
-            .and_then(|index| index.table.places.importance(hit.place))
-            .unwrap_or(0.0)
-    };
     scored_hits.sort_by(|a, b| {
-        rank_order((a.0.score, importance_of(a)), (b.0.score, importance_of(b)))
-            .then_with(|| id_of(a).cmp(&id_of(b)))
+        rank_order((a.0.score, a.2), (b.0.score, b.2)).then_with(|| id_of(a).cmp(&id_of(b)))
     });
     scored_hits.truncate(request.limit);
     Ok(scored_hits
         .into_iter()
-        .map(|(mut hit, housenumber)| {
+        .map(|(mut hit, housenumber, _)| {
             if let (Some((index, place)), Some((i, r))) = (place_of(&hit), housenumber) {
                 hit.housenumber = Some(index.table.housenumber(&place, i, &r));
             }
