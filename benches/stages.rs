@@ -107,8 +107,8 @@ fn stages(c: &mut Criterion) {
                     else {
                         continue;
                     };
-                    black_box(score::score_place(q, place, text, |hn| {
-                        index.find_housenumber(place, hn)
+                    black_box(score::score_place(q, &place, &text, |hn| {
+                        index.find_housenumber(&place, hn)
                     }));
                 }
             }

@@ -2,14 +2,15 @@
 //! [`Hit`] into a label, an id, a street, a city… so that `/search` JSON, batch CSV rows and
 //! GeoJSON output can never disagree.
 
+use crate::index::places::PlaceRef;
 use crate::index::snapshot::Snapshot;
-use crate::model::{Kind, Place, Position};
+use crate::model::{Kind, Position};
 use crate::search::Hit;
 
 /// The properties of one result, borrowed from the index where possible.
 #[derive(Debug, Clone)]
 pub struct ResultView<'a> {
-    pub place: &'a Place,
+    pub place: PlaceRef<'a>,
     pub kind: Kind,
     pub score: f64,
     /// Where the result is: the housenumber's point, else the place's.
@@ -45,8 +46,8 @@ impl<'a> ResultView<'a> {
                 place.position,
                 None,
                 place.label(),
-                place.name.clone(),
-                place.id.clone(),
+                place.name.to_string(),
+                place.id.to_string(),
             ),
         };
         Some(ResultView {

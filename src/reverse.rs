@@ -1,6 +1,7 @@
 //! Reverse geocoding: the truly nearest housenumber (or street, locality, municipality) to a
 //! point, from the point index, within a radius.
 
+use crate::index::places::{PlaceRef, StrList};
 use crate::index::points::PointSet;
 use crate::index::snapshot::{Layer, Snapshot};
 use crate::index::spatial::Found;
@@ -48,7 +49,7 @@ pub fn reverse(snapshot: &Snapshot, request: &ReverseRequest) -> Vec<Hit> {
                     !mask.is_some_and(|m| m.contains(target.place))
                         && index.place(target.place).is_some_and(|place| {
                             (kind == Kind::Housenumber || place.kind == kind)
-                                && passes(place, &request.filters)
+                                && passes(&place, &request.filters)
                         })
                 },
             );
@@ -64,17 +65,11 @@ pub fn reverse(snapshot: &Snapshot, request: &ReverseRequest) -> Vec<Hit> {
     hits
 }
 
-fn passes(place: &crate::model::Place, filters: &Filters) -> bool {
-    (filters.citycodes.is_empty()
-        || place
-            .citycodes
-            .iter()
-            .any(|c| filters.citycodes.contains(c)))
-        && (filters.postcodes.is_empty()
-            || place
-                .postcodes
-                .iter()
-                .any(|p| filters.postcodes.contains(p)))
+fn passes(place: &PlaceRef, filters: &Filters) -> bool {
+    let any_of = |wanted: &[String], have: StrList| {
+        wanted.is_empty() || have.iter().any(|h| wanted.iter().any(|w| w == h))
+    };
+    any_of(&filters.citycodes, place.citycodes) && any_of(&filters.postcodes, place.postcodes)
 }
 
 fn to_hit(index: &Index, layer: Layer, kind: Kind, found: Found) -> Option<Hit> {
@@ -84,7 +79,7 @@ fn to_hit(index: &Index, layer: Layer, kind: Kind, found: Found) -> Option<Hit> 
         Some(
             index
                 .table
-                .housenumber(place, found.target.housenumber, &record),
+                .housenumber(&place, found.target.housenumber, &record),
         )
     } else {
         None

@@ -294,13 +294,13 @@ fn result_value(
         "result_name" => view.name.clone(),
         // The street (or lieu-dit) the result lies on; addok leaves this empty.
         "result_street" => match place.kind {
-            Kind::Street | Kind::Locality => place.name.clone(),
+            Kind::Street | Kind::Locality => place.name.to_string(),
             Kind::Housenumber | Kind::Municipality => String::new(),
         },
         "result_postcode" => text(place.postcode.as_deref()),
-        "result_city" => place.city.clone(),
-        "result_context" => place.context.clone(),
-        "result_citycode" => place.citycode.clone(),
+        "result_city" => place.city.to_string(),
+        "result_context" => place.context.to_string(),
+        "result_citycode" => place.citycode.to_string(),
         "result_oldcitycode" => text(place.oldcitycode.as_deref()),
         "result_oldcity" => text(place.oldcity.as_deref()),
         "result_district" => text(place.district.as_deref()),

@@ -16,7 +16,7 @@ use super::validation::NO_NUMBER;
 /// when a street has only one.
 pub fn rows(index: &Index, commune: &str) -> Vec<BanRow> {
     let mut rows = Vec::new();
-    for place in &index.table.places {
+    for place in index.table.places.iter() {
         if place.citycode != commune {
             continue;
         }
@@ -24,20 +24,19 @@ pub fn rows(index: &Index, commune: &str) -> Vec<BanRow> {
             id,
             numero,
             rep,
-            nom_voie: place.name.clone(),
-            code_postal: place.postcode.clone().unwrap_or_default(),
-            code_insee: place.citycode.clone(),
-            nom_commune: place.district.clone().unwrap_or_else(|| place.city.clone()),
-            old_code: place.oldcitycode.clone().unwrap_or_default(),
-            old_name: place.oldcity.clone().unwrap_or_default(),
+            nom_voie: place.name.to_string(),
+            code_postal: place.postcode.unwrap_or_default().to_string(),
+            code_insee: place.citycode.to_string(),
+            nom_commune: place.district.unwrap_or(place.city).to_string(),
+            old_code: place.oldcitycode.unwrap_or_default().to_string(),
+            old_name: place.oldcity.unwrap_or_default().to_string(),
             x: p.x,
             y: p.y,
             lon: p.lon,
             lat: p.lat,
-            nom_ld: if place.localities.len() == 1 {
-                place.localities[0].clone()
-            } else {
-                String::new()
+            nom_ld: match place.localities.len() {
+                1 => place.localities.first().unwrap_or_default().to_string(),
+                _ => String::new(),
             },
         };
         match place.kind {
@@ -47,7 +46,7 @@ pub fn rows(index: &Index, commune: &str) -> Vec<BanRow> {
                     let Some(record) = index.numbers.get(position as usize) else {
                         continue;
                     };
-                    let hn = index.table.housenumber(place, position, &record);
+                    let hn = index.table.housenumber(&place, position, &record);
                     rows.push(base(hn.id, hn.number, hn.suffix, hn.position));
                 }
             }
@@ -68,13 +67,13 @@ pub fn rows(index: &Index, commune: &str) -> Vec<BanRow> {
 pub fn postcodes(index: &Index, commune: &str) -> Postcodes {
     let mut by_street = HashMap::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
-    for place in &index.table.places {
+    for place in index.table.places.iter() {
         if place.citycode != commune || place.kind == Kind::Municipality {
             continue;
         }
-        if let Some(postcode) = &place.postcode {
-            by_street.insert(place.id.clone(), postcode.clone());
-            *counts.entry(postcode.clone()).or_default() += place.housenumbers_len as usize + 1;
+        if let Some(postcode) = place.postcode {
+            by_street.insert(place.id.to_string(), postcode.to_string());
+            *counts.entry(postcode.to_string()).or_default() += place.housenumbers_len as usize + 1;
         }
     }
     let default = counts

@@ -1,5 +1,6 @@
 //! What candidate ranking needs to know of each tantivy document, read once when the index
-//! opens: the place it stands for (its `ord`), and that place's importance and position.
+//! opens: the place it stands for (its `ord`), and that place's importance and position (from
+//! the place table's rank section, stored as f32 at ingest).
 //!
 //! Reading these through tantivy's fast fields inside each query opened and decoded the columns
 //! anew every time, a fifth of the cost of a full-address search; here they are plain arrays.
@@ -10,8 +11,8 @@ use tantivy::index::SegmentId;
 use tantivy::schema::Field;
 use tantivy::{DocId, Searcher};
 
+use super::places::Places;
 use crate::error::{Error, Result};
-use crate::model::Place;
 
 /// Ranking facts of one place, small so that the table stays in cache.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,7 +37,7 @@ pub struct DocInfo {
 const MOST_IMPORTANT: usize = 2_000;
 
 impl DocInfo {
-    pub fn read(searcher: &Searcher, ord_field: Field, places: &[Place]) -> Result<DocInfo> {
+    pub fn read(searcher: &Searcher, ord_field: Field, places: &Places) -> Result<DocInfo> {
         let name = searcher.schema().get_field_name(ord_field).to_string();
         let mut segments = Vec::new();
         for segment in searcher.segment_readers() {
@@ -56,12 +57,13 @@ impl DocInfo {
                 .collect::<Result<Vec<u32>>>()?;
             segments.push((segment.segment_id(), Arc::from(ords)));
         }
+        // From the table's compact rank section (12 bytes a place), not its records.
         let facts = places
-            .iter()
-            .map(|p| RankFacts {
-                importance: p.importance as f32,
-                lon: p.position.lon as f32,
-                lat: p.position.lat as f32,
+            .rank_facts()
+            .map(|(importance, lon, lat)| RankFacts {
+                importance,
+                lon,
+                lat,
             })
             .collect::<Vec<_>>();
         let most_important = most_important(&facts, MOST_IMPORTANT);

@@ -6,7 +6,7 @@
 //!   gen-1732790000123/
 //!     manifest.json                  format name and version, counts, source files; written last
 //!     tantivy/                       place documents
-//!     places.bin                     place table (see places.rs)
+//!     places.bin                     place table (see places/file.rs)
 //!     numbers.bin                    housenumber store (see numbers.rs)
 //!     points.bin                     point index of reverse geocoding (see points.rs)
 //! ```
@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 
 pub const FORMAT_NAME: &str = "adresse-index";
 /// Bump on any change of the on-disk formats: an index of another version is refused.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const MANIFEST: &str = "manifest.json";
 const CURRENT: &str = "current";
 

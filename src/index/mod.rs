@@ -19,13 +19,12 @@ use std::path::Path;
 use tantivy::{IndexReader, ReloadPolicy};
 
 use crate::error::{Error, Result};
-use crate::model::{Kind, Place};
 use crate::text::housenumber::{suffix_key, HouseNumber};
 
 pub use doc_info::DocInfo;
 pub use layout::Manifest;
 use numbers::{NumberRecord, Numbers};
-use places::PlaceTable;
+use places::{PlaceRef, PlaceTable};
 use points::{PointIndex, StorePositions};
 use schema::Fields;
 use word_ids::WordIds;
@@ -69,11 +68,10 @@ impl Index {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        // The words of each place are hashed while the places are still being decoded.
-        let (table, word_ids) = PlaceTable::read_with(&dir.join(PLACES_FILE), WordIds::build)?;
+        // Mapped, not decoded: places and their word hashes are read in place when asked for.
+        let (table, word_ids) = PlaceTable::open(&dir.join(PLACES_FILE))?;
         let table_read = started.elapsed();
         let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
-        check_consistency(&table, &numbers)?;
         let docs = DocInfo::read(&reader.searcher(), fields.ord, &table.places)?;
         let doc_info_read = started.elapsed();
         let points = PointIndex::open(&dir.join(POINTS_FILE))?;
@@ -102,12 +100,12 @@ impl Index {
     /// Where the point index's targets are, for its searches.
     pub fn positions(&self) -> StorePositions<'_> {
         StorePositions {
-            places: &self.table.places,
+            places: points::PlacePoints::Mapped(&self.table.places),
             numbers: &self.numbers,
         }
     }
 
-    pub fn place(&self, ord: u32) -> Option<&Place> {
+    pub fn place(&self, ord: u32) -> Option<PlaceRef<'_>> {
         self.table.places.get(ord as usize)
     }
 
@@ -115,7 +113,7 @@ impl Index {
     /// stored "12b" and "12bis"); a number without suffix finds only the plain number.
     pub fn find_housenumber(
         &self,
-        place: &Place,
+        place: &PlaceRef,
         wanted: &HouseNumber,
     ) -> Option<(u32, NumberRecord)> {
         let start = place.housenumbers_start as usize;
@@ -140,35 +138,15 @@ impl Index {
     }
 }
 
-fn check_consistency(table: &PlaceTable, numbers: &Numbers) -> Result<()> {
-    if table.texts.len() != table.places.len() {
-        return Err(Error::Index(format!(
-            "the place table holds {} places but {} search texts; the index is damaged, re-run `adresse ingest`",
-            table.places.len(),
-            table.texts.len()
-        )));
-    }
-    for place in &table.places {
-        let end = place.housenumbers_start as u64 + place.housenumbers_len as u64;
-        if end > numbers.len() as u64 {
-            return Err(Error::Index(format!(
-                "place {} points past the housenumber store; the index is damaged, re-run `adresse ingest`",
-                place.id
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The point index must hold every housenumber and place of the stores beside it: a file from
 /// another build would answer with the wrong places.
+///
+/// The counts come from the headers: nothing is scanned. A place whose housenumber range passes
+/// the end of the store (a damaged file) needs no check here, as every read of the store is
+/// bounds-checked (`Numbers::get`) and such a place only lacks numbers.
 fn check_points(table: &PlaceTable, numbers: &Numbers, points: &PointIndex) -> Result<()> {
     use points::PointSet;
-    let municipalities = table
-        .places
-        .iter()
-        .filter(|p| p.kind == Kind::Municipality)
-        .count();
+    let municipalities = table.municipalities();
     let expected = [
         (PointSet::Housenumbers, numbers.len()),
         (PointSet::Streets, table.places.len() - municipalities),

@@ -105,7 +105,7 @@ fn places_by_commune(base: &Index) -> HashMap<String, Vec<u32>> {
     let mut by_commune: HashMap<String, Vec<u32>> = HashMap::new();
     for (ord, place) in base.table.places.iter().enumerate() {
         by_commune
-            .entry(place.citycode.clone())
+            .entry(place.citycode.to_string())
             .or_default()
             .push(ord as u32);
     }

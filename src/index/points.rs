@@ -19,6 +19,7 @@ use crate::model::{Kind, Place};
 
 use super::numbers::Numbers;
 use super::packed_tree::{self, Level, Packed, PackedTree, NODE_SIZE};
+use super::places::Places;
 use super::spatial::{Positions, Target};
 
 const MAGIC: &[u8; 8] = b"ADRPTS01";
@@ -34,17 +35,28 @@ pub enum PointSet {
     Municipalities = 2,
 }
 
+/// The places of [`StorePositions`]: owned while ingest writes the index, mapped once served.
+pub enum PlacePoints<'a> {
+    Owned(&'a [Place]),
+    Mapped(&'a Places),
+}
+
 /// Positions of targets in an index's stores: a housenumber's record, a place's position.
 pub struct StorePositions<'a> {
-    pub places: &'a [Place],
+    pub places: PlacePoints<'a>,
     pub numbers: &'a Numbers,
 }
 
 impl Positions for StorePositions<'_> {
     fn position(&self, target: Target) -> Option<(f64, f64)> {
         if target.housenumber == u32::MAX {
-            let p = &self.places.get(target.place as usize)?.position;
-            Some((p.lon, p.lat))
+            match self.places {
+                PlacePoints::Owned(places) => {
+                    let p = &places.get(target.place as usize)?.position;
+                    Some((p.lon, p.lat))
+                }
+                PlacePoints::Mapped(places) => places.lon_lat(target.place),
+            }
         } else {
             let r = self.numbers.get(target.housenumber as usize)?;
             Some((r.lon(), r.lat()))
@@ -68,7 +80,10 @@ pub struct PointIndex {
 impl PointIndex {
     /// Writes the trees of every point of `places` and `numbers` to `path`.
     pub fn write(path: &Path, places: &[Place], numbers: &Numbers) -> Result<()> {
-        let positions = StorePositions { places, numbers };
+        let positions = StorePositions {
+            places: PlacePoints::Owned(places),
+            numbers,
+        };
         let places_of = |municipalities: bool| {
             places
                 .iter()

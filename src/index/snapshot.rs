@@ -5,9 +5,8 @@
 
 use std::sync::Arc;
 
-use crate::model::Place;
-
 use super::overlay::{Mask, Overlay};
+use super::places::PlaceRef;
 use super::Index;
 
 /// Which index of a snapshot a result comes from: its place `ord` means something only there.
@@ -43,7 +42,7 @@ impl Snapshot {
         }
     }
 
-    pub fn place(&self, layer: Layer, ord: u32) -> Option<&Place> {
+    pub fn place(&self, layer: Layer, ord: u32) -> Option<PlaceRef<'_>> {
         self.index(layer)?.place(ord)
     }
 

@@ -1,16 +1,23 @@
-//! Each place's indexed words as numbers, built once at open, so that candidate retrieval can
-//! score common words ("rue", "paris") on hundreds of candidates per query by comparing
-//! integers rather than splitting and comparing strings (see `search::common_words`).
+//! Each place's indexed words as numbers, computed at ingest and read in place from
+//! `places.bin`, so that candidate retrieval can score common words ("rue", "paris") on
+//! hundreds of candidates per query by comparing integers rather than splitting and comparing
+//! strings (see `search::common_words`), and opening the index hashes nothing.
 //!
 //! A name word is kept as a 64-bit hash of its text: two distinct words of the index sharing a
 //! hash is a one-in-billions event whose only effect would be a slightly different candidate
 //! order, never a wrong answer (rescoring compares the real words). The place field (city,
 //! postcode, lieux-dits) repeats across a commune's places, so it is kept once per distinct
 //! text, which places refer to by id.
+//!
+//! The hashes are those of `std`'s `DefaultHasher` (SipHash-1-3 with zero keys): stable for
+//! one build of the program, which is all an index needs, as an index is only read by the
+//! program version that wrote it (`layout::FORMAT_VERSION`).
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
+use super::places::file::{PlaceFile, Section, STR_REF_LEN};
 use super::places::SearchText;
 
 /// The hash by which a word is known here.
@@ -41,12 +48,12 @@ pub fn prefetch<T>(value: Option<&T>) {
     let _ = value;
 }
 
-/// Lists of word hashes, one after the other.
+/// Lists of word hashes, one after the other, as written.
 #[derive(Debug, Default)]
-struct WordLists {
-    words: Vec<u64>,
+pub(crate) struct WordLists {
+    pub words: Vec<u64>,
     /// Where each list starts in `words`, and one more entry for the end of the last.
-    starts: Vec<u32>,
+    pub starts: Vec<u32>,
 }
 
 impl WordLists {
@@ -58,82 +65,103 @@ impl WordLists {
             .extend(text.split(' ').filter(|w| !w.is_empty()).map(word_hash));
         self.starts.push(self.words.len() as u32);
     }
-
-    /// The first word of list `i`, for a prefetch: the list's start must be at hand already.
-    fn first_word(&self, i: usize) -> Option<&u64> {
-        self.words.get(*self.starts.get(i)? as usize)
-    }
-
-    fn get(&self, i: usize) -> &[u64] {
-        match (self.starts.get(i), self.starts.get(i + 1)) {
-            (Some(&start), Some(&end)) => &self.words[start as usize..end as usize],
-            _ => &[],
-        }
-    }
 }
 
-/// Name words by place `ord`; place-field texts by id, and each place's id.
+/// What ingest writes: name words by place; the distinct place-field texts, their words, and
+/// each place's text id.
 #[derive(Debug, Default)]
-pub struct WordIds {
-    names: WordLists,
-    /// The id of each place's place-field text.
-    place_text: Vec<u32>,
-    /// Each distinct place-field text, as words and as text.
-    place_words: WordLists,
-    place_texts: Vec<String>,
+pub(crate) struct BuiltWordIds<'a> {
+    pub names: WordLists,
+    pub place_text_of: Vec<u32>,
+    pub place_words: WordLists,
+    pub place_texts: Vec<&'a str>,
 }
 
-impl WordIds {
-    pub fn build(texts: &[SearchText]) -> WordIds {
-        let mut ids = WordIds {
-            place_text: Vec::with_capacity(texts.len()),
-            ..WordIds::default()
+impl BuiltWordIds<'_> {
+    pub fn build(texts: &[SearchText]) -> BuiltWordIds<'_> {
+        let mut ids = BuiltWordIds {
+            place_text_of: Vec::with_capacity(texts.len()),
+            ..BuiltWordIds::default()
         };
+        ids.names.starts.push(0);
+        ids.place_words.starts.push(0);
         let mut text_ids: HashMap<&str, u32> = HashMap::new();
         for text in texts {
             ids.names.push(&text.name);
             let next = text_ids.len() as u32;
             let id = *text_ids.entry(text.place.as_str()).or_insert_with(|| {
                 ids.place_words.push(&text.place);
-                ids.place_texts.push(text.place.clone());
+                ids.place_texts.push(&text.place);
                 next
             });
-            ids.place_text.push(id);
+            ids.place_text_of.push(id);
         }
         ids
+    }
+}
+
+/// Name words by place `ord`; place-field texts by id, and each place's id; all in the map.
+pub struct WordIds {
+    pub(crate) file: Arc<PlaceFile>,
+}
+
+impl WordIds {
+    /// List `i` of a starts/words pair of sections; empty if the file says nonsense.
+    fn list(&self, starts: Section, words: Section, i: usize) -> &[u64] {
+        // Both bounds in one read: `i` comes from a u32, so `i * 4 + 8` cannot overflow.
+        let Some(b) = self.file.bytes(starts).get(i * 4..i * 4 + 8) else {
+            return &[];
+        };
+        let start = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let end = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+        self.file.u64s(words, start, end)
     }
 
     /// The hashes of a place's name words, in order.
     pub fn name(&self, ord: u32) -> &[u64] {
-        self.names.get(ord as usize)
+        self.list(Section::NameStarts, Section::NameWords, ord as usize)
     }
 
     /// The id of a place's place-field text, that text's word hashes, and the text.
     pub fn place(&self, ord: u32) -> Option<(u32, &[u64], &str)> {
-        let id = *self.place_text.get(ord as usize)?;
-        Some((
-            id,
-            self.place_words.get(id as usize),
-            self.place_texts[id as usize].as_str(),
-        ))
+        let id = self.place_text_id(ord)?;
+        let (words, text) = self.place_text(id);
+        Some((id, words, text))
     }
 
-    /// Asks the processor to bring in what `name` and `place` will read for `ord`, in two
-    /// stages a few candidates apart: `Stage::Lookup` fetches the place's entries in the
-    /// per-place arrays, `Stage::Words` (once those have arrived) the word lists they point to.
-    /// At France scale a candidate's words are four cache misses away, and common-word scoring
-    /// of hundreds of candidates per query spent most of its time waiting for them.
+    /// The id of a place's place-field text: one read, for callers that keep what they
+    /// computed of each text (most candidates share their commune's).
+    pub fn place_text_id(&self, ord: u32) -> Option<u32> {
+        self.file.u32_at(Section::PlaceTextOf, ord as usize)
+    }
+
+    /// A place-field text's word hashes, and the text.
+    pub fn place_text(&self, id: u32) -> (&[u64], &str) {
+        let text = self
+            .file
+            .item(Section::PlaceTexts, STR_REF_LEN, id as usize)
+            .map_or("", |r| self.file.str(r));
+        (
+            self.list(Section::PlaceStarts, Section::PlaceWords, id as usize),
+            text,
+        )
+    }
+
+    /// Asks the processor to bring in what `name` and `place_text_id` will read for `ord`, in
+    /// two stages a few candidates apart: `Stage::Lookup` fetches the place's entries in the
+    /// per-place sections, `Stage::Words` (once those have arrived) the name's word hashes.
+    /// At France scale these are cache misses for every candidate, and common-word scoring of
+    /// hundreds of candidates per query spent most of its time waiting for them.
     pub fn prefetch(&self, ord: u32, stage: Stage) {
-        let ord = ord as usize;
+        let i = ord as usize;
         match stage {
             Stage::Lookup => {
-                prefetch(self.place_text.get(ord));
-                prefetch(self.names.starts.get(ord + 1));
+                prefetch(self.file.bytes(Section::PlaceTextOf).get(i * 4));
+                prefetch(self.file.bytes(Section::NameStarts).get(i * 4));
             }
             Stage::Words => {
-                prefetch(self.names.first_word(ord));
-                if let Some(&id) = self.place_text.get(ord) {
-                    prefetch(self.place_words.starts.get(id as usize + 1));
+                if let Some(start) = self.file.u32_at(Section::NameStarts, i) {
+                    prefetch(self.file.bytes(Section::NameWords).get(start as usize * 8));
                 }
             }
         }
@@ -141,37 +169,6 @@ impl WordIds {
 
     /// How many distinct place-field texts there are.
     pub fn place_text_count(&self) -> usize {
-        self.place_texts.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn places_of_one_commune_share_their_place_text_id() {
-        let text = |name: &str, place: &str| SearchText {
-            name: name.into(),
-            place: place.into(),
-        };
-        let ids = WordIds::build(&[
-            text("rue de la paix", "paris 75002"),
-            text("", "gap 05000"),
-            text("rue bourseul", "paris 75002"),
-        ]);
-        assert_eq!(
-            ids.name(0),
-            ["rue", "de", "la", "paix"].map(word_hash).as_slice()
-        );
-        assert!(ids.name(1).is_empty());
-        assert_eq!(ids.name(3), &[] as &[u64]);
-        let paris = ["paris", "75002"].map(word_hash);
-        assert_eq!(ids.place(0), Some((0, paris.as_slice(), "paris 75002")));
-        assert_eq!(ids.place(2), Some((0, paris.as_slice(), "paris 75002")));
-        let gap = ["gap", "05000"].map(word_hash);
-        assert_eq!(ids.place(1), Some((1, gap.as_slice(), "gap 05000")));
-        assert_eq!(ids.place(3), None);
-        assert_eq!(ids.place_text_count(), 2);
+        self.file.bytes(Section::PlaceTexts).len() / STR_REF_LEN
     }
 }

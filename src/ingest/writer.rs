@@ -9,7 +9,7 @@ use tantivy::IndexWriter as TantivyWriter;
 
 use crate::error::{Error, Result};
 use crate::index::numbers::{NumberRecord, Numbers, NumbersWriter};
-use crate::index::places::{derived_housenumber_id, PlaceTable};
+use crate::index::places::{derived_housenumber_id, PlaceTableBuilder};
 use crate::index::points::PointIndex;
 use crate::index::schema::{self, Fields};
 use crate::index::{NUMBERS_FILE, PLACES_FILE, POINTS_FILE, TANTIVY_DIR};
@@ -31,7 +31,7 @@ pub struct Counts {
 pub struct GenerationWriter {
     tantivy: TantivyWriter,
     fields: Fields,
-    table: PlaceTable,
+    table: PlaceTableBuilder,
     numbers: NumbersWriter,
     suffix_index: HashMap<String, u16>,
     pub counts: Counts,
@@ -46,9 +46,9 @@ impl GenerationWriter {
         let index = tantivy::Index::create_in_dir(&tantivy_dir, schema)?;
         schema::register_tokenizer(&index);
         let tantivy = index.writer_with_num_threads(threads.max(1), TANTIVY_HEAP_BYTES)?;
-        let table = PlaceTable {
+        let table = PlaceTableBuilder {
             suffixes: vec![String::new()],
-            ..PlaceTable::default()
+            ..PlaceTableBuilder::default()
         };
         Ok(GenerationWriter {
             tantivy,

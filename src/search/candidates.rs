@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::index::doc_info::{RankFacts, SegmentDocs};
 use crate::index::overlay::Mask;
-use crate::index::places::SearchText;
+use crate::index::places::Texts;
 use crate::index::schema::Fields;
 use crate::index::spatial::haversine_m;
 use crate::index::word_ids::WordIds;
@@ -59,7 +59,7 @@ pub struct Source<'a> {
     pub searcher: Searcher,
     pub docs: &'a DocInfo,
     /// Each place's indexed words, as text and as hashes, to score common words.
-    pub texts: &'a [SearchText],
+    pub texts: &'a Texts,
     pub word_ids: &'a WordIds,
     /// Places this index must not answer for (the base's places of corrected communes).
     pub mask: Option<&'a Arc<Mask>>,

@@ -14,8 +14,8 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 
-use crate::index::places::SearchText;
-use crate::index::word_ids::{prefetch, word_hash, Stage, WordIds};
+use crate::index::places::Texts;
+use crate::index::word_ids::{word_hash, Stage, WordIds};
 
 /// tantivy's BM25 parameters.
 const K1: f32 = 1.2;
@@ -194,7 +194,7 @@ const PREFETCH_DISTANCE: usize = 8;
 pub struct CommonWordsScorer<'a> {
     words: &'a [CommonWord],
     ids: &'a WordIds,
-    texts: &'a [SearchText],
+    texts: &'a Texts,
     /// Whether a name's text is needed (a completion to look for), or its hashes suffice.
     names_read_text: bool,
     last_place: Option<(u32, f32)>,
@@ -202,7 +202,7 @@ pub struct CommonWordsScorer<'a> {
 }
 
 impl<'a> CommonWordsScorer<'a> {
-    pub fn new(words: &'a [CommonWord], ids: &'a WordIds, texts: &'a [SearchText]) -> Self {
+    pub fn new(words: &'a [CommonWord], ids: &'a WordIds, texts: &'a Texts) -> Self {
         CommonWordsScorer {
             words,
             ids,
@@ -227,9 +227,6 @@ impl<'a> CommonWordsScorer<'a> {
                 }
                 if let Some(ord) = ahead(i + PREFETCH_DISTANCE) {
                     self.ids.prefetch(ord, Stage::Words);
-                    if self.names_read_text {
-                        prefetch(self.texts.get(ord as usize));
-                    }
                 }
                 self.score(ords[i])
             })
@@ -241,11 +238,13 @@ impl<'a> CommonWordsScorer<'a> {
             return 0.0;
         }
         let words = self.words;
-        let place = match self.ids.place(ord) {
-            Some((id, hashes, text)) => match self.last_place {
+        let ids = self.ids;
+        let place = match ids.place_text_id(ord) {
+            Some(id) => match self.last_place {
                 Some((last, score)) if last == id => score,
                 _ => {
                     let score = *self.place_scores.entry(id).or_insert_with(|| {
+                        let (hashes, text) = ids.place_text(id);
                         words
                             .iter()
                             .map(|w| w.score_field(TextField::Place, hashes, text))
@@ -259,7 +258,7 @@ impl<'a> CommonWordsScorer<'a> {
         };
         let hashes = self.ids.name(ord);
         let name_text = if self.names_read_text {
-            self.texts.get(ord as usize).map_or("", |t| t.name.as_str())
+            self.texts.name(ord as usize).unwrap_or_default()
         } else {
             ""
         };

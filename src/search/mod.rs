@@ -105,8 +105,9 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
     // Scored readings; a housenumber's full record (its id, a formatted string) is only built
     // for the few that are returned.
+    // With each its place's importance, which the sort compares often: read once here.
     let rescore = |found: &[(usize, u32)]| {
-        let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>)> =
+        let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>, f64)> =
             Vec::with_capacity(found.len());
         for &(source, ord) in found {
             let (layer, index, _) = layers[source];
@@ -114,8 +115,9 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
             else {
                 continue;
             };
-            let scored =
-                score::score_place(&query, place, text, |hn| index.find_housenumber(place, hn));
+            let scored = score::score_place(&query, &place, &text, |hn| {
+                index.find_housenumber(&place, hn)
+            });
             let housenumber = scored.housenumber.filter(|_| wants(Kind::Housenumber));
             let kind = if housenumber.is_some() {
                 Kind::Housenumber
@@ -145,7 +147,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
                 score,
                 distance_m,
             };
-            scored_hits.push((hit, housenumber));
+            scored_hits.push((hit, housenumber, place.importance));
         }
         scored_hits
     };
@@ -156,7 +158,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     // the 680 places of Paris 18e took the budget from Gap's postcode).
     let best = scored_hits
         .iter()
-        .map(|(hit, _)| hit.score)
+        .map(|(hit, _, _)| hit.score)
         .fold(0.0, f64::max);
     if retrieved.narrowed && best < WIDEN_BELOW {
         tracing::debug!(q = request.q, best, "widening the word selection");
@@ -172,26 +174,22 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
             .index(hit.layer)
             .and_then(|index| Some((index, index.place(hit.place)?)))
     };
-    let id_of = |(hit, housenumber): &(Hit, Option<(u32, NumberRecord)>)| -> String {
+    let id_of = |(hit, housenumber, _): &(Hit, Option<(u32, NumberRecord)>, f64)| -> String {
         match (place_of(hit), housenumber) {
-            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(place, *i, r),
-            (Some((_, place)), None) => place.id.clone(),
+            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(&place, *i, r),
+            (Some((_, place)), None) => place.id.to_string(),
             _ => String::new(),
         }
     };
-    let importance_of = |(hit, _): &(Hit, Option<(u32, NumberRecord)>)| {
-        place_of(hit).map_or(0.0, |(_, p)| p.importance)
-    };
     scored_hits.sort_by(|a, b| {
-        rank_order((a.0.score, importance_of(a)), (b.0.score, importance_of(b)))
-            .then_with(|| id_of(a).cmp(&id_of(b)))
+        rank_order((a.0.score, a.2), (b.0.score, b.2)).then_with(|| id_of(a).cmp(&id_of(b)))
     });
     scored_hits.truncate(request.limit);
     Ok(scored_hits
         .into_iter()
-        .map(|(mut hit, housenumber)| {
+        .map(|(mut hit, housenumber, _)| {
             if let (Some((index, place)), Some((i, r))) = (place_of(&hit), housenumber) {
-                hit.housenumber = Some(index.table.housenumber(place, i, &r));
+                hit.housenumber = Some(index.table.housenumber(&place, i, &r));
             }
             hit
         })

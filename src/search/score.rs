@@ -11,8 +11,8 @@
 //! (a prefix, a typo, "11" for "11e") cost only once.
 
 use crate::index::numbers::NumberRecord;
-use crate::index::places::SearchText;
-use crate::model::{Kind, Place};
+use crate::index::places::{PlaceRef, TextRef};
+use crate::model::Kind;
 use crate::text::distance::osa_within;
 use crate::text::is_stopword;
 
@@ -50,8 +50,8 @@ pub struct Scored {
 /// Finds the housenumber of the query on `place` (when it is a street) and scores the match.
 pub fn score_place(
     query: &ParsedQuery,
-    place: &Place,
-    text: &SearchText,
+    place: &PlaceRef,
+    text: &TextRef,
     find_housenumber: impl Fn(&crate::text::housenumber::HouseNumber) -> Option<(u32, NumberRecord)>,
 ) -> Scored {
     let name_tokens: Vec<&str> = text.name.split(' ').filter(|t| !t.is_empty()).collect();
@@ -390,7 +390,8 @@ pub fn proximity(distance_m: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Position;
+    use crate::index::places::SearchText;
+    use crate::model::{Place, Position};
 
     fn street(name: &str, place: &str) -> (Place, SearchText) {
         let place_struct = Place {
@@ -427,7 +428,13 @@ mod tests {
 
     fn text_score(q: &str, name: &str, place: &str) -> f64 {
         let (p, t) = street(name, place);
-        score_place(&ParsedQuery::parse(q, false), &p, &t, |_| None).text
+        score_place(
+            &ParsedQuery::parse(q, false),
+            &(&p).into(),
+            &t.as_ref(),
+            |_| None,
+        )
+        .text
     }
 
     #[test]
