@@ -14,11 +14,11 @@ mod view;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{HouseNumberRecord, Kind, Place, Position};
 
 use super::numbers::NumberRecord;
-use super::word_ids::{BuiltWordIds, WordIds};
+use super::word_ids::{word_hash, BuiltWordIds, WordIds};
 use file::{PlaceFile, Section, SectionsWriter, ID_EXCEPTION_LEN, STR_REF_LEN};
 
 pub use view::{PlaceRef, PlaceStr, Places, StrList, TextRef, Texts};
@@ -131,7 +131,9 @@ impl PlaceTable {
             texts: Texts { file: file.clone() },
             file: file.clone(),
         };
-        Ok((table, WordIds { file }))
+        let word_ids = WordIds { file };
+        check_word_hashes(path, &table.texts, &word_ids)?;
+        Ok((table, word_ids))
     }
 
     /// How many of the places are municipalities (counted at ingest).
@@ -204,3 +206,28 @@ pub fn derived_housenumber_id(street_id: &str, number: u32, suffix: &str) -> Str
 
 #[cfg(test)]
 mod tests;
+
+/// How many places' stored name hashes `check_word_hashes` compares with their text.
+const HASH_CHECKED_PLACES: usize = 64;
+
+/// The word hashes are written at ingest with `std`'s hasher, whose algorithm Rust does not
+/// promise to keep from one release to the next: read by a program built with another one,
+/// they would silently stop matching the query's words, and common words would stop ranking.
+/// Hashing the names of a few places again at open tells.
+fn check_word_hashes(path: &Path, texts: &Texts, word_ids: &WordIds) -> Result<()> {
+    for ord in 0..texts.len().min(HASH_CHECKED_PLACES) {
+        let Some(name) = texts.name(ord) else {
+            continue;
+        };
+        let stored = word_ids.name(ord as u32);
+        let hashed = name.split(' ').filter(|w| !w.is_empty()).map(word_hash);
+        if !stored.iter().copied().eq(hashed) {
+            return Err(Error::Index(format!(
+                "{}: the word hashes of this index do not match this program's (written by a \
+                 build of another Rust version?); re-run `adresse ingest`",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}

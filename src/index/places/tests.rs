@@ -265,3 +265,24 @@ fn a_scrambled_table_gives_errors_or_wrong_values_never_a_panic() {
         "{opened} opened, {refused} refused"
     );
 }
+
+#[test]
+fn word_hashes_of_another_hasher_are_refused() {
+    use crate::index::word_ids::word_hash;
+
+    let (_dir, path) = written(&builder());
+    let mut bytes = std::fs::read(&path).unwrap();
+    // "carnot", the second word of the second place's name, as another hasher would write it.
+    let stored = word_hash("carnot").to_le_bytes();
+    let at = bytes
+        .windows(8)
+        .position(|w| w == stored)
+        .expect("the hash of \"carnot\" is stored");
+    bytes[at] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let Err(Error::Index(message)) = PlaceTable::open(&path) else {
+        panic!("a table with foreign word hashes opened");
+    };
+    assert!(message.contains("word hashes"), "{message}");
+    assert!(message.contains("re-run `adresse ingest`"), "{message}");
+}
