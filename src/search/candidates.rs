@@ -249,7 +249,13 @@ pub fn retrieve_with(
         )?;
         // When every clause selects, the fallback below would find the same places.
         if found.len() >= limit.min(MIN_CANDIDATES) || selected.iter().all(|s| *s) {
-            let narrowed = breadth == Breadth::Budget && wide.as_ref() != Some(&selected);
+            // Only a word the wide selection takes and this one did not can bring others.
+            let narrowed = breadth == Breadth::Budget
+                && wide.as_ref().is_some_and(|wide| {
+                    wide.iter()
+                        .zip(&selected)
+                        .any(|(in_wide, here)| *in_wide && !*here)
+                });
             return Ok(Retrieved { found, narrowed });
         }
         tried = Some(selected);
