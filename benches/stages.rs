@@ -53,8 +53,17 @@ fn stages(c: &mut Criterion) {
         mask: None,
     }]);
     let retrieve = |q: &ParsedQuery, r: &SearchRequest, limit: usize| {
-        candidates::retrieve(&sources, &index.fields, q, &r.filters, r.near, limit)
-            .expect("retrieve")
+        candidates::retrieve(
+            &sources,
+            &index.fields,
+            q,
+            &r.filters,
+            r.near,
+            limit,
+            candidates::Breadth::Budget,
+        )
+        .expect("retrieve")
+        .found
     };
 
     let mut group = c.benchmark_group("stages");

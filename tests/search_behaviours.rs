@@ -368,7 +368,7 @@ fn retrieve_on_fixture(
     autocomplete: bool,
     breadth: adresse::search::candidates::Breadth,
 ) -> adresse::search::candidates::Retrieved {
-    use adresse::search::candidates::{retrieve_with, Source, Sources};
+    use adresse::search::candidates::{retrieve, Source, Sources};
     use adresse::search::{Filters, ParsedQuery};
 
     let index = common::geocoder().index();
@@ -380,7 +380,7 @@ fn retrieve_on_fixture(
         mask: None,
     }]);
     let query = ParsedQuery::parse(q, autocomplete);
-    retrieve_with(
+    retrieve(
         &sources,
         &index.fields,
         &query,

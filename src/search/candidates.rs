@@ -120,29 +120,9 @@ pub struct Retrieved {
     pub narrowed: bool,
 }
 
-/// Places worth rescoring, as (index in `sources`, `ord` there); none of a source's mask.
+/// Places worth rescoring, as (index in `sources`, `ord` there), none of a source's mask;
+/// `breadth` says how many of the words that may select do.
 pub fn retrieve(
-    sources: &Sources,
-    fields: &Fields,
-    query: &ParsedQuery,
-    filters: &Filters,
-    near: Option<(f64, f64)>,
-    limit: usize,
-) -> Result<Vec<(usize, u32)>> {
-    retrieve_with(
-        sources,
-        fields,
-        query,
-        filters,
-        near,
-        limit,
-        Breadth::Budget,
-    )
-    .map(|retrieved| retrieved.found)
-}
-
-/// `retrieve`, with the breadth of the word selection given.
-pub fn retrieve_with(
     sources: &Sources,
     fields: &Fields,
     query: &ParsedQuery,

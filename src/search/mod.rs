@@ -90,7 +90,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
             .collect(),
     );
     let retrieve = |breadth| {
-        candidates::retrieve_with(
+        candidates::retrieve(
             &sources,
             // Every layer is written with the one schema, so field handles are the same in all.
             &snapshot.base().fields,
