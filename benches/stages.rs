@@ -4,7 +4,7 @@
 //! - `stages/parse_query`: `ParsedQuery::parse` (noise removal, normalisation, housenumber
 //!   readings) of 200 full-address queries;
 //! - `stages/retrieve_full`, `stages/retrieve_autocomplete`: candidate retrieval from tantivy
-//!   (`search::candidates::retrieve`) for the same queries, whole and as typed (first 60%);
+//!   (`search::candidates::Retrieval`) for the same queries, whole and as typed (first 60%);
 //! - `stages/rescore_full`: rescoring of the retrieved candidates (`search::score::score_place`,
 //!   housenumber lookup included), with the candidates retrieved once beforehand;
 //! - `stages/reverse_nearest`: 200 reverse lookups within 100 m of real addresses.
@@ -53,17 +53,10 @@ fn stages(c: &mut Criterion) {
         mask: None,
     }]);
     let retrieve = |q: &ParsedQuery, r: &SearchRequest, limit: usize| {
-        candidates::retrieve(
-            &sources,
-            &index.fields,
-            q,
-            &r.filters,
-            r.near,
-            limit,
-            candidates::Breadth::Budget,
-        )
-        .expect("retrieve")
-        .found
+        candidates::Retrieval::new(&sources, &index.fields, q, &r.filters)
+            .retrieve(r.near, limit, candidates::Breadth::Budget)
+            .expect("retrieve")
+            .found
     };
 
     let mut group = c.benchmark_group("stages");

@@ -368,7 +368,7 @@ fn retrieve_on_fixture(
     autocomplete: bool,
     breadth: adresse::search::candidates::Breadth,
 ) -> adresse::search::candidates::Retrieved {
-    use adresse::search::candidates::{retrieve, Source, Sources};
+    use adresse::search::candidates::{Retrieval, Source, Sources};
     use adresse::search::{Filters, ParsedQuery};
 
     let index = common::geocoder().index();
@@ -380,16 +380,9 @@ fn retrieve_on_fixture(
         mask: None,
     }]);
     let query = ParsedQuery::parse(q, autocomplete);
-    retrieve(
-        &sources,
-        &index.fields,
-        &query,
-        &Filters::default(),
-        None,
-        105,
-        breadth,
-    )
-    .unwrap()
+    Retrieval::new(&sources, &index.fields, &query, &Filters::default())
+        .retrieve(None, 105, breadth)
+        .unwrap()
 }
 
 /// "Paris 18e" holds 641 places of the real data and "18e" is the rarest word of this query: the
@@ -432,4 +425,102 @@ fn a_postcode_being_typed_selects_its_places() {
         "{in_0510} candidates in 0510x, {} for \"gare\" alone",
         of_gare.len()
     );
+}
+
+/// A narrow try selects only the rarest words, and only when they are rare: "bourseul" names
+/// one street of the real data, and that street is found among a handful of places, while in
+/// "chemin du moulin" the rarest word is held by 172 places and the try finds nothing.
+#[test]
+fn a_narrow_try_takes_only_rare_words() {
+    use adresse::search::candidates::Breadth;
+
+    let index = common::geocoder().index();
+    let id_of = |(_, ord): &(usize, u32)| index.place(*ord).unwrap().id.to_string();
+    let narrow = retrieve_on_fixture("13 rue bourseul 75015 paris", false, Breadth::Narrow);
+    let budget = retrieve_on_fixture("13 rue bourseul 75015 paris", false, Breadth::Budget);
+    assert!(
+        narrow.found.iter().any(|c| id_of(c) == "75115_1219"),
+        "{:?}",
+        narrow.found.iter().map(id_of).collect::<Vec<_>>()
+    );
+    assert!(narrow.found.len() < 10, "{}", narrow.found.len());
+    // The budget takes the postcode too, and brings in the 15e's other streets.
+    assert!(budget.found.len() > 50, "{}", budget.found.len());
+    assert!(
+        retrieve_on_fixture("chemin du moulin", false, Breadth::Narrow)
+            .found
+            .is_empty()
+    );
+    assert!(
+        !retrieve_on_fixture("chemin du moulin", false, Breadth::Budget)
+            .found
+            .is_empty()
+    );
+}
+
+/// Batch geocoding's search (`search_best`) settles on a narrow try when it can; its best result
+/// is the one `search` finds (place, housenumber and score), on real addresses written cleanly,
+/// without accents or postcode, and with two letters of the street name swapped.
+#[test]
+fn the_best_result_of_batch_search_is_the_best_of_search() {
+    use adresse::search::{search, search_best, SearchRequest};
+
+    let snapshot = common::geocoder().snapshot();
+    let mut rows = sample_rows("adresses-05.csv.gz", 700);
+    rows.extend(sample_rows("adresses-75.csv.gz", 700));
+    let swap_letters = |name: &str| {
+        let mut words: Vec<String> = name.split(' ').map(str::to_string).collect();
+        if let Some(longest) = words.iter_mut().max_by_key(|w| w.len()) {
+            let mut chars: Vec<char> = longest.chars().collect();
+            if chars.len() >= 6 {
+                chars.swap(2, 3);
+                *longest = chars.into_iter().collect();
+            }
+        }
+        words.join(" ")
+    };
+    let mut queries = Vec::new();
+    for row in &rows {
+        queries.push(full_address(row));
+        queries.push(format!(
+            "{} {} {}",
+            row.numero,
+            adresse::text::normalize(&row.nom_voie),
+            adresse::text::normalize(city(row))
+        ));
+        queries.push(format!(
+            "{} {} {} {}",
+            row.numero,
+            swap_letters(&row.nom_voie),
+            row.code_postal,
+            city(row)
+        ));
+    }
+    assert!(queries.len() > 900, "{}", queries.len());
+    let key = |hit: &adresse::search::Hit| {
+        (
+            hit.place,
+            hit.housenumber.as_ref().map(|n| n.id.clone()),
+            hit.score,
+        )
+    };
+    for q in &queries {
+        let request = SearchRequest {
+            q: q.clone(),
+            limit: 2,
+            autocomplete: false,
+            near: None,
+            filters: Default::default(),
+        };
+        let all = search(&snapshot, &request).unwrap();
+        let best = search_best(&snapshot, &request).unwrap();
+        assert_eq!(
+            all.first().map(key),
+            best.first().map(key),
+            "{q}: search and search_best disagree"
+        );
+        if let [first, next] = &best[..] {
+            assert!(next.score <= first.score, "{q}");
+        }
+    }
 }

@@ -31,6 +31,8 @@ def main():
     ap.add_argument("--port", type=int, required=True, help="our server on 127.0.0.1:PORT")
     ap.add_argument("--queries", default=os.path.join(REPO, "target", "quality", "queries"),
                     help="the sets of gen_queries.py (default target/quality/queries)")
+    ap.add_argument("--limit", type=int, default=5,
+                    help="results asked per query (default 5; 1 is what a batch row's best is)")
     ap.add_argument("--out", help="TSV of every query: set, q, found (0/1), ids, top score")
     args = ap.parse_args()
 
@@ -47,8 +49,9 @@ def main():
             rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
         found = 0
         for row in rows:
-            url = "http://127.0.0.1:%d/search/?limit=5&autocomplete=%d&q=%s" % (
-                args.port, int(autocomplete), urllib.parse.quote(row["q"]))
+            url = "http://127.0.0.1:%d/search/?limit=%d&autocomplete=%d&q=%s" % (
+                args.port, max(args.limit, top_k) if autocomplete else args.limit,
+                int(autocomplete), urllib.parse.quote(row["q"]))
             with urllib.request.urlopen(url, timeout=30) as response:
                 features = json.load(response)["features"]
             ids = [f["properties"]["id"] for f in features][:top_k]

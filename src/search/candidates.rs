@@ -53,6 +53,10 @@ const SELECTABLE_MAX_DOCS: u64 = 10_000;
 /// it poorly, bounded so that a query of nothing but noise still costs a few milliseconds (on
 /// the 237k real data, "rue", "de", "la" and "paris" are each held by fewer than 10,000).
 const WIDE_BUDGET: u64 = SELECTABLE_MAX_DOCS;
+/// The budget of `Breadth::Narrow`: the rarest words only, and only if they are this rare. A
+/// full address's street name usually is ("bourseul": one street), and then its few places are
+/// the candidates, instead of the hundreds a postcode or city brings with it.
+const NARROW_BUDGET: u64 = 100;
 
 /// One index to retrieve candidates from: the base, or the overlay of corrected communes.
 pub struct Source<'a> {
@@ -104,6 +108,9 @@ impl Bm25StatisticsProvider for Sources<'_> {
 /// How many of the words that may select do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breadth {
+    /// The rarest words, when together they are held by at most `NARROW_BUDGET` documents
+    /// (else nothing is found): a first try for a query that names its place exactly.
+    Narrow,
     /// The rarest, within `SELECT_BUDGET` (all of them when that finds too few places).
     Budget,
     /// The rarest, within `WIDE_BUDGET`: for a query whose budgeted candidates all fit it
@@ -120,17 +127,49 @@ pub struct Retrieved {
     pub narrowed: bool,
 }
 
-/// Places worth rescoring, as (index in `sources`, `ord` there), none of a source's mask;
-/// `breadth` says how many of the words that may select do.
-pub fn retrieve(
-    sources: &Sources,
-    fields: &Fields,
-    query: &ParsedQuery,
-    filters: &Filters,
-    near: Option<(f64, f64)>,
-    limit: usize,
-    breadth: Breadth,
-) -> Result<Retrieved> {
+/// A query's words made into clauses once (documents holding each, near spellings, glued and
+/// split readings), to retrieve candidates at one breadth and then, if need be, at another.
+pub struct Retrieval<'s, 'a> {
+    sources: &'s Sources<'a>,
+    clauses: Vec<Clause>,
+    filter: Vec<(Occur, Box<dyn Query>)>,
+}
+
+impl<'s, 'a> Retrieval<'s, 'a> {
+    pub fn new(
+        sources: &'s Sources<'a>,
+        fields: &Fields,
+        query: &ParsedQuery,
+        filters: &Filters,
+    ) -> Retrieval<'s, 'a> {
+        Retrieval {
+            sources,
+            clauses: clauses(sources, fields, query),
+            filter: filter_clauses(fields, filters),
+        }
+    }
+
+    /// Places worth rescoring, as (index in `sources`, `ord` there), none of a source's mask;
+    /// `breadth` says how many of the words that may select do.
+    pub fn retrieve(
+        &self,
+        near: Option<(f64, f64)>,
+        limit: usize,
+        breadth: Breadth,
+    ) -> Result<Retrieved> {
+        retrieve(
+            self.sources,
+            &self.clauses,
+            &self.filter,
+            near,
+            limit,
+            breadth,
+        )
+    }
+}
+
+/// The clauses of a query's words, and of its words glued or split as names spell them.
+fn clauses(sources: &Sources, fields: &Fields, query: &ParsedQuery) -> Vec<Clause> {
     let num_docs = sources.num_docs();
     let rarest = (1.0 + num_docs as f32).ln();
     let stats = [
@@ -171,9 +210,6 @@ pub fn retrieve(
             respelling: true,
         });
     }
-    if clauses.is_empty() {
-        return Ok(Retrieved::default());
-    }
     // The suffix of a possible housenumber ("84 b") ranks, but does not select: "b" is also the
     // name of thousands of lanes ("Voie B").
     for reading in &query.housenumbers {
@@ -181,20 +217,51 @@ pub fn retrieve(
             clause.doc_freq = u64::MAX;
         }
     }
-    let filter = filter_clauses(fields, filters);
+    clauses
+}
+
+fn retrieve(
+    sources: &Sources,
+    clauses: &[Clause],
+    filter: &[(Occur, Box<dyn Query>)],
+    near: Option<(f64, f64)>,
+    limit: usize,
+    breadth: Breadth,
+) -> Result<Retrieved> {
+    if clauses.is_empty() {
+        return Ok(Retrieved::default());
+    }
     // Candidates share a selecting word; the other words only rank them. When that finds too
     // few (the rare word was noise), every word that may select does.
     let mut tried: Option<Vec<bool>> = None;
     let mut found = Vec::new();
-    let wide = select(&clauses, WIDE_BUDGET);
+    let wide = select(clauses, WIDE_BUDGET);
     let budgets: &[u64] = match breadth {
+        Breadth::Narrow => &[NARROW_BUDGET],
         Breadth::Budget => &[SELECT_BUDGET, u64::MAX],
         Breadth::Wide => &[WIDE_BUDGET],
     };
     for &budget in budgets {
-        let Some(selected) = select(&clauses, budget) else {
+        let Some(selected) = select(clauses, budget) else {
+            if breadth == Breadth::Narrow {
+                return Ok(Retrieved::default());
+            }
             break;
         };
+        if breadth == Breadth::Narrow {
+            let held: u64 = clauses
+                .iter()
+                .zip(&selected)
+                .filter(|(_, selects)| **selects)
+                .fold(0, |total, (clause, _)| {
+                    total.saturating_add(clause.doc_freq)
+                });
+            // Words held nowhere ("50a", a housenumber) bring nothing: a rare word must.
+            let selects_rare_words = (1..=NARROW_BUDGET).contains(&held);
+            if !selects_rare_words {
+                return Ok(Retrieved::default());
+            }
+        }
         if tried.as_ref() == Some(&selected) {
             break;
         }
@@ -227,8 +294,12 @@ pub fn retrieve(
             near,
             limit,
         )?;
-        // When every clause selects, the fallback below would find the same places.
-        if found.len() >= limit.min(MIN_CANDIDATES) || selected.iter().all(|s| *s) {
+        // When every clause selects, the fallback below would find the same places. A narrow
+        // try has no fallback: the caller goes on to the budget.
+        if found.len() >= limit.min(MIN_CANDIDATES)
+            || selected.iter().all(|s| *s)
+            || breadth == Breadth::Narrow
+        {
             // Only a word the wide selection takes and this one did not can bring others.
             let narrowed = breadth == Breadth::Budget
                 && wide.as_ref().is_some_and(|wide| {
@@ -263,12 +334,12 @@ pub fn retrieve(
     }
     let any_word = BooleanQuery::new(
         clauses
-            .into_iter()
-            .map(|clause| (Occur::Should, clause.query))
+            .iter()
+            .map(|clause| (Occur::Should, clause.query.box_clone()))
             .collect(),
     );
     let mut query_clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any_word))];
-    query_clauses.extend(filter);
+    query_clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
     Ok(Retrieved {
         found: top_places(sources, &BooleanQuery::new(query_clauses), near, limit)?,
         narrowed: false,

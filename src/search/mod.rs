@@ -22,11 +22,20 @@ pub use query::ParsedQuery;
 /// matches many more places than a whole one, so autocomplete needs more to find the right one.
 const EXTRA_CANDIDATES: usize = 100;
 const EXTRA_CANDIDATES_WHOLE_WORDS: usize = 50;
+/// A narrow try's places all hold the query's rarest words, so the best of them by BM25 are
+/// few: on the 20,000-row batch benchmark, 10 rather than 50 found the same best result for
+/// every row, about 1.5 times as fast.
+const EXTRA_CANDIDATES_NARROW: usize = 10;
 
 /// A best score below this sends the query back to retrieval with every word that may select
 /// (`Breadth::Wide`). On the France-scale index, 453 of the 13,977 quality queries (QUALITY.md)
 /// answered below 0.6 and every one of them was wrong; above 0.8, 0.5% were.
 const WIDEN_BELOW: f64 = 0.7;
+
+/// The text score (`score::Scored::text`) from which a narrow try's results are final. An
+/// exact full address scores about 0.99 (city words count 0.97); one word typed with a typo
+/// brings it to about 0.96; one word matching nothing, below 0.8.
+const NARROW_SETTLES_AT: f64 = 0.95;
 
 fn extra_candidates(autocomplete: bool) -> usize {
     if autocomplete {
@@ -70,8 +79,29 @@ pub struct Hit {
 
 /// Searches every layer of the snapshot as one index: candidates are retrieved from the base
 /// (without the corrected communes) and the overlay with the same word statistics and cut
-/// together (`candidates::retrieve`), then rescored and ranked together.
+/// together (`candidates::Retrieval`), then rescored and ranked together.
 pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
+    search_settling(snapshot, request, request.limit)
+}
+
+/// The best result, for batch geocoding, and after it (up to `request.limit`) runners-up whose
+/// scores say whether it is ambiguous (`result_score_next`). When the best explains the query
+/// nearly word for word from the few places holding the query's rarest words, the runners-up
+/// are looked for among those places only: a close competitor would hold those words too, and
+/// a place without them matches them at best with a typo. So the runners-up may be fewer than
+/// `search` finds; the best is the one it finds.
+pub fn search_best(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
+    search_settling(snapshot, request, 1)
+}
+
+/// `search`, where the first `settling` results, once they fit the query nearly word for word
+/// from the rarest words' places (`Breadth::Narrow`), are final with what those places rank
+/// after them.
+fn search_settling(
+    snapshot: &Snapshot,
+    request: &SearchRequest,
+    settling: usize,
+) -> Result<Vec<Hit>> {
     let query = ParsedQuery::parse(&request.q, request.autocomplete);
     if query.is_empty() || request.limit == 0 {
         return Ok(Vec::new());
@@ -89,15 +119,18 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
             })
             .collect(),
     );
+    // Every layer is written with the one schema, so field handles are the same in all.
+    let retrieval =
+        candidates::Retrieval::new(&sources, &snapshot.base().fields, &query, &request.filters);
     let retrieve = |breadth| {
-        candidates::retrieve(
-            &sources,
-            // Every layer is written with the one schema, so field handles are the same in all.
-            &snapshot.base().fields,
-            &query,
-            &request.filters,
+        retrieval.retrieve(
             request.near,
-            request.limit + extra_candidates(request.autocomplete),
+            request.limit
+                + if breadth == candidates::Breadth::Narrow {
+                    EXTRA_CANDIDATES_NARROW
+                } else {
+                    extra_candidates(request.autocomplete)
+                },
             breadth,
         )
     };
@@ -105,10 +138,8 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     let wants = |kind: Kind| kinds.is_empty() || kinds.contains(&kind);
     // Scored readings; a housenumber's full record (its id, a formatted string) is only built
     // for the few that are returned.
-    // With each its place's importance, which the sort compares often: read once here.
     let rescore = |found: &[(usize, u32)]| {
-        let mut scored_hits: Vec<(Hit, Option<(u32, NumberRecord)>, f64)> =
-            Vec::with_capacity(found.len());
+        let mut rescored: Vec<Rescored> = Vec::with_capacity(found.len());
         for &(source, ord) in found {
             let (layer, index, _) = layers[source];
             let (Some(place), Some(text)) = (index.place(ord), index.table.texts.get(ord as usize))
@@ -147,53 +178,108 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
                 score,
                 distance_m,
             };
-            scored_hits.push((hit, housenumber, place.importance));
+            rescored.push(Rescored {
+                hit,
+                housenumber,
+                importance: place.importance,
+                text: scored.text,
+            });
         }
-        scored_hits
+        rescored
     };
+    let place_of = |hit: &Hit| {
+        snapshot
+            .index(hit.layer)
+            .and_then(|index| Some((index, index.place(hit.place)?)))
+    };
+    let id_of = |rescored: &Rescored| -> String {
+        match (place_of(&rescored.hit), &rescored.housenumber) {
+            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(&place, *i, r),
+            (Some((_, place)), None) => place.id.to_string(),
+            _ => String::new(),
+        }
+    };
+    let rank = |hits: &mut Vec<Rescored>| {
+        hits.sort_by(|a, b| {
+            rank_order((a.hit.score, a.importance), (b.hit.score, b.importance))
+                .then_with(|| id_of(a).cmp(&id_of(b)))
+        });
+    };
+    // A whole-word query whose rarest words are rare enough is first tried on their places
+    // alone; if the results that must settle explain the query nearly word for word there, a
+    // place without those words (which can match them at best with a typo) is not looked for.
+    // Only one result is worth the try: a list is seldom all that good, and a try that does not
+    // settle is work done before the usual retrieval.
+    let mut scored_hits: Vec<Rescored> = Vec::new();
+    let mut narrow_found: Vec<(usize, u32)> = Vec::new();
+    let must_settle = settling.min(request.limit);
+    if !request.autocomplete && must_settle == 1 {
+        narrow_found = retrieve(candidates::Breadth::Narrow)?.found;
+        scored_hits = rescore(&narrow_found);
+        rank(&mut scored_hits);
+        let settled = scored_hits
+            .first()
+            .is_some_and(|best| best.text >= NARROW_SETTLES_AT);
+        if settled {
+            scored_hits.truncate(request.limit);
+            return Ok(finish(snapshot, scored_hits));
+        }
+    }
     let retrieved = retrieve(candidates::Breadth::Budget)?;
-    let mut scored_hits = rescore(&retrieved.found);
+    let budgeted: Vec<(usize, u32)> = retrieved
+        .found
+        .iter()
+        .filter(|candidate| !narrow_found.contains(candidate))
+        .copied()
+        .collect();
+    scored_hits.extend(rescore(&budgeted));
     // Every candidate fits the query poorly, and words that may select were left out: the right
     // place may hold those words only ("18e chemin champ forain 05000 gap" across France, where
     // the 680 places of Paris 18e took the budget from Gap's postcode).
     let best = scored_hits
         .iter()
-        .map(|(hit, _, _)| hit.score)
+        .map(|rescored| rescored.hit.score)
         .fold(0.0, f64::max);
     if retrieved.narrowed && best < WIDEN_BELOW {
         tracing::debug!(q = request.q, best, "widening the word selection");
         let wider: Vec<(usize, u32)> = retrieve(candidates::Breadth::Wide)?
             .found
             .into_iter()
-            .filter(|candidate| !retrieved.found.contains(candidate))
+            .filter(|candidate| {
+                !retrieved.found.contains(candidate) && !narrow_found.contains(candidate)
+            })
             .collect();
         scored_hits.extend(rescore(&wider));
     }
-    let place_of = |hit: &Hit| {
-        snapshot
-            .index(hit.layer)
-            .and_then(|index| Some((index, index.place(hit.place)?)))
-    };
-    let id_of = |(hit, housenumber, _): &(Hit, Option<(u32, NumberRecord)>, f64)| -> String {
-        match (place_of(hit), housenumber) {
-            (Some((index, place)), Some((i, r))) => index.table.housenumber_id(&place, *i, r),
-            (Some((_, place)), None) => place.id.to_string(),
-            _ => String::new(),
-        }
-    };
-    scored_hits.sort_by(|a, b| {
-        rank_order((a.0.score, a.2), (b.0.score, b.2)).then_with(|| id_of(a).cmp(&id_of(b)))
-    });
+    rank(&mut scored_hits);
     scored_hits.truncate(request.limit);
-    Ok(scored_hits
+    Ok(finish(snapshot, scored_hits))
+}
+
+/// A rescored candidate, with what ranking it needs.
+struct Rescored {
+    hit: Hit,
+    /// The housenumber found on the street, with its store position.
+    housenumber: Option<(u32, NumberRecord)>,
+    importance: f64,
+    /// How well its words fit the query (`score::Scored::text`).
+    text: f64,
+}
+
+/// The hits of ranked candidates, with the full record of each housenumber found.
+fn finish(snapshot: &Snapshot, ranked: Vec<Rescored>) -> Vec<Hit> {
+    ranked
         .into_iter()
-        .map(|(mut hit, housenumber, _)| {
-            if let (Some((index, place)), Some((i, r))) = (place_of(&hit), housenumber) {
-                hit.housenumber = Some(index.table.housenumber(&place, i, &r));
+        .map(|rescored| {
+            let mut hit = rescored.hit;
+            if let Some((index, (i, r))) = snapshot.index(hit.layer).zip(rescored.housenumber) {
+                if let Some(place) = index.place(hit.place) {
+                    hit.housenumber = Some(index.table.housenumber(&place, i, &r));
+                }
             }
             hit
         })
-        .collect())
+        .collect()
 }
 
 /// Best score first; ties broken by importance, then id, so that answers never change between
