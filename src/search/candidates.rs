@@ -108,8 +108,9 @@ impl Bm25StatisticsProvider for Sources<'_> {
 /// How many of the words that may select do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breadth {
-    /// The rarest words, when together they are held by at most `NARROW_BUDGET` documents
-    /// (else nothing is found): a first try for a query that names its place exactly.
+    /// The rarest words, when together they are held by at most `NARROW_BUDGET` documents;
+    /// else the places holding both of the two rarest (`narrow_selection`). A first try for a
+    /// query that names its place exactly.
     Narrow,
     /// The rarest, within `SELECT_BUDGET` (all of them when that finds too few places).
     Budget,
@@ -242,26 +243,17 @@ fn retrieve(
         Breadth::Wide => &[WIDE_BUDGET],
     };
     for &budget in budgets {
-        let Some(selected) = select(clauses, budget) else {
-            if breadth == Breadth::Narrow {
-                return Ok(Retrieved::default());
+        let (selected, together) = if breadth == Breadth::Narrow {
+            match narrow_selection(clauses) {
+                Some(narrow) => narrow,
+                None => return Ok(Retrieved::default()),
             }
-            break;
+        } else {
+            match select(clauses, budget) {
+                Some(selected) => (selected, false),
+                None => break,
+            }
         };
-        if breadth == Breadth::Narrow {
-            let held: u64 = clauses
-                .iter()
-                .zip(&selected)
-                .filter(|(_, selects)| **selects)
-                .fold(0, |total, (clause, _)| {
-                    total.saturating_add(clause.doc_freq)
-                });
-            // Words held nowhere ("50a", a housenumber) bring nothing: a rare word must.
-            let selects_rare_words = (1..=NARROW_BUDGET).contains(&held);
-            if !selects_rare_words {
-                return Ok(Retrieved::default());
-            }
-        }
         if tried.as_ref() == Some(&selected) {
             break;
         }
@@ -283,8 +275,14 @@ fn retrieve(
                 common_in_tantivy.push((Occur::Should, clause.query.box_clone()));
             }
         }
-        let mut query_clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(selecting)))];
+        let mut query_clauses: Vec<(Occur, Box<dyn Query>)> = if together {
+            selecting
+                .into_iter()
+                .map(|(_, query)| (Occur::Must, query))
+                .collect()
+        } else {
+            vec![(Occur::Must, Box::new(BooleanQuery::new(selecting)))]
+        };
         query_clauses.extend(common_in_tantivy);
         query_clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
         found = best_of(
@@ -388,6 +386,39 @@ fn select(clauses: &[Clause], budget: u64) -> Option<Vec<bool>> {
         selected[i] = true;
     }
     Some(selected)
+}
+
+/// The words of a narrow try, and whether a place must hold all of them (else any): the rarest
+/// words while together they are held by at most `NARROW_BUDGET` documents; else, when the
+/// rarest is held by more, the two rarest together: across France a street's name is held by
+/// hundreds of places and its postcode or city by hundreds more, while the places holding both
+/// are a handful. Only words as typed, held somewhere ("50a", a housenumber, is held nowhere)
+/// and that may select.
+fn narrow_selection(clauses: &[Clause]) -> Option<(Vec<bool>, bool)> {
+    let mut order: Vec<usize> = (0..clauses.len())
+        .filter(|&i| {
+            !clauses[i].respelling && (1..=SELECTABLE_MAX_DOCS).contains(&clauses[i].doc_freq)
+        })
+        .collect();
+    order.sort_by_key(|&i| clauses[i].doc_freq);
+    let mut selected = vec![false; clauses.len()];
+    let mut total = 0;
+    for &i in &order {
+        total += clauses[i].doc_freq;
+        if total > NARROW_BUDGET {
+            break;
+        }
+        selected[i] = true;
+    }
+    if selected.iter().any(|s| *s) {
+        return Some((selected, false));
+    }
+    let [first, second, ..] = order[..] else {
+        return None;
+    };
+    selected[first] = true;
+    selected[second] = true;
+    Some((selected, true))
 }
 
 /// The `limit` best of each source's most important places (`DocInfo::most_important`),
