@@ -175,3 +175,57 @@ fn a_missing_column_fails_with_a_message_naming_the_file() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent.csv"));
 }
+
+/// An input that fails partway (a broken upload, a disk error) stops the batch with an error
+/// that names the line, and every chunk geocoded before the failure is written first: with
+/// 1,024-row chunks and a failure in the third, the first 2,048 rows are in the output.
+#[test]
+fn rows_read_before_the_input_fails_are_written() {
+    use adresse::batch::{BatchKind, BatchOptions, ColumnOptions, Format, Job};
+
+    /// Gives `data`, then fails.
+    struct FailingAfter {
+        data: std::io::Cursor<Vec<u8>>,
+    }
+    impl std::io::Read for FailingAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.data.read(buf)? {
+                0 => Err(std::io::Error::other("the upload was cut")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    let rows = sample_rows("adresses-75.csv.gz", 40);
+    assert!(rows.len() > 2_500, "{}", rows.len());
+    let mut text = String::from("adresse,commune\n");
+    for row in &rows[..2_500] {
+        text.push_str(&format!(
+            "{}{} {},Paris\n",
+            row.numero, row.rep, row.nom_voie
+        ));
+    }
+    let input = FailingAfter {
+        data: std::io::Cursor::new(text.into_bytes()),
+    };
+    let options = BatchOptions {
+        kind: BatchKind::Search,
+        columns: ColumnOptions {
+            columns: vec!["adresse".into(), "commune".into()],
+            ..Default::default()
+        },
+        dialect: Default::default(),
+        format: Format::default(),
+    };
+    let job = Job::prepare(geocoder().clone(), input, options).unwrap();
+    let mut output = Vec::new();
+    let error = job.run(&mut output, |_| {}).unwrap_err().to_string();
+    assert!(error.contains("the upload was cut"), "{error}");
+    let written = rows_of(&output, b',');
+    assert_eq!(written.len(), 1 + 2_048);
+    let status = written[0]
+        .iter()
+        .position(|h| h == "result_status")
+        .unwrap();
+    assert!(written[1..].iter().all(|row| row[status] == "ok"));
+}

@@ -4,8 +4,8 @@
 //! A [`Job`] is prepared from the first bytes of the input (dialect, header, columns: every
 //! mistake the caller can fix is reported here, before any output), then run: rows are read in
 //! chunks, geocoded in parallel on all cores (rayon), and written in input order as each chunk
-//! completes. Memory holds one chunk, whatever the size of the file; a bad row only gets its
-//! own `result_status`.
+//! completes, while the next is geocoded. Memory holds three chunks (read, geocoded, written),
+//! whatever the size of the file; a bad row only gets its own `result_status`.
 
 pub mod columns;
 pub mod dialect;
@@ -146,40 +146,81 @@ impl<R: Read> Job<R> {
             header_len: self.header.len(),
         };
         let mut summary = Summary::default();
-        let mut chunk: Vec<csv::ByteRecord> = Vec::with_capacity(CHUNK_ROWS);
-        loop {
-            chunk.clear();
-            while chunk.len() < CHUNK_ROWS {
-                let mut record = csv::ByteRecord::new();
-                let line = self.reader.position().line();
-                if !self
-                    .reader
-                    .read_byte_record(&mut record)
-                    .map_err(|e| read_error(e, line))?
-                {
-                    break;
+        // Reading and writing are one thread's work, geocoding all cores': while a chunk is
+        // geocoded, the one before it is written and the one after it read, so that the cores
+        // do not wait for either.
+        let mut chunk = read_chunk(&mut self.reader)?;
+        let mut geocoded: Option<Vec<RowOutcome>> = None;
+        std::thread::scope(|scope| -> Result<()> {
+            let context = &context;
+            loop {
+                let rows = std::mem::take(&mut chunk);
+                let geocoding = (!rows.is_empty()).then(|| {
+                    scope.spawn(move || {
+                        rows.par_iter()
+                            .map(|record| context.process(record))
+                            .collect::<Vec<RowOutcome>>()
+                    })
+                });
+                if let Some(outcomes) = geocoded.take() {
+                    write_chunk(&mut sink, &mut summary, &outcomes)?;
+                    summary.elapsed = started.elapsed();
+                    progress(&summary);
                 }
-                chunk.push(record);
+                let Some(geocoding) = geocoding else {
+                    return Ok(());
+                };
+                let next = read_chunk(&mut self.reader);
+                let outcomes = geocoding
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                match next {
+                    Ok(next) => {
+                        geocoded = Some(outcomes);
+                        chunk = next;
+                    }
+                    // The rows read before the input failed are written before the error.
+                    Err(e) => {
+                        write_chunk(&mut sink, &mut summary, &outcomes)?;
+                        return Err(e);
+                    }
+                }
             }
-            if chunk.is_empty() {
-                break;
-            }
-            let outcomes: Vec<RowOutcome> = chunk
-                .par_iter()
-                .map(|record| context.process(record))
-                .collect();
-            for outcome in &outcomes {
-                sink.write(outcome)?;
-                summary.count(outcome);
-            }
-            sink.flush()?;
-            summary.elapsed = started.elapsed();
-            progress(&summary);
-        }
+        })?;
         sink.finish()?;
         summary.elapsed = started.elapsed();
         Ok(summary)
     }
+}
+
+/// Writes a chunk's answers, in input order, and counts them.
+fn write_chunk<W: Write>(
+    sink: &mut Sink<W>,
+    summary: &mut Summary,
+    outcomes: &[RowOutcome],
+) -> Result<()> {
+    for outcome in outcomes {
+        sink.write(outcome)?;
+        summary.count(outcome);
+    }
+    sink.flush()
+}
+
+/// The next `CHUNK_ROWS` records of the input (fewer at its end, none after it).
+fn read_chunk(reader: &mut csv::Reader<impl Read>) -> Result<Vec<csv::ByteRecord>> {
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    while chunk.len() < CHUNK_ROWS {
+        let mut record = csv::ByteRecord::new();
+        let line = reader.position().line();
+        if !reader
+            .read_byte_record(&mut record)
+            .map_err(|e| read_error(e, line))?
+        {
+            break;
+        }
+        chunk.push(record);
+    }
+    Ok(chunk)
 }
 
 /// Fills `buf` with up to `limit` bytes; true when the input ended before.
