@@ -21,19 +21,20 @@ pub fn osa_within(a: &str, b: &str, max: usize) -> Option<usize> {
         );
         return (d <= max).then_some(d);
     }
-    // Three rows of the dynamic programme: two back (for swaps), previous, current.
+    // Three rows of the dynamic programme: two back (for swaps), previous, current. Bytes, as
+    // no distance exceeds MAX_LEN: zeroing them costs a fraction of zeroing words.
     let width = b.len() + 1;
-    let mut two_back = [0usize; MAX_LEN + 1];
-    let mut previous = [0usize; MAX_LEN + 1];
-    let mut current = [0usize; MAX_LEN + 1];
+    let mut two_back = [0u8; MAX_LEN + 1];
+    let mut previous = [0u8; MAX_LEN + 1];
+    let mut current = [0u8; MAX_LEN + 1];
     for (j, cell) in previous.iter_mut().enumerate().take(width) {
-        *cell = j;
+        *cell = j as u8;
     }
     for i in 1..=a.len() {
-        current[0] = i;
+        current[0] = i as u8;
         let mut row_min = current[0];
         for j in 1..width {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut best = (previous[j] + 1)
                 .min(current[j - 1] + 1)
                 .min(previous[j - 1] + cost);
@@ -43,13 +44,13 @@ pub fn osa_within(a: &str, b: &str, max: usize) -> Option<usize> {
             current[j] = best;
             row_min = row_min.min(best);
         }
-        if row_min > max {
+        if usize::from(row_min) > max {
             return None;
         }
         std::mem::swap(&mut two_back, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
-    let d = previous[b.len()];
+    let d = usize::from(previous[b.len()]);
     (d <= max).then_some(d)
 }
 
