@@ -53,9 +53,9 @@ const SELECTABLE_MAX_DOCS: u64 = 10_000;
 /// it poorly, bounded so that a query of nothing but noise still costs a few milliseconds (on
 /// the 237k real data, "rue", "de", "la" and "paris" are each held by fewer than 10,000).
 const WIDE_BUDGET: u64 = SELECTABLE_MAX_DOCS;
-/// The budget of `Breadth::Narrow`: the rarest words only, and only if they are this rare. A
-/// full address's street name usually is ("bourseul": one street), and then its few places are
-/// the candidates, instead of the hundreds a postcode or city brings with it.
+/// The budget of `Breadth::Narrow` (`narrow_selection`): the rarest words only, if they are
+/// this rare. A full address's street name usually is ("bourseul": one street), and then its
+/// few places are the candidates, instead of the hundreds a postcode or city brings with it.
 const NARROW_BUDGET: u64 = 100;
 
 /// One index to retrieve candidates from: the base, or the overlay of corrected communes.
@@ -238,6 +238,7 @@ fn retrieve(
     let mut found = Vec::new();
     let wide = select(clauses, WIDE_BUDGET);
     let budgets: &[u64] = match breadth {
+        // One pass, whose words `narrow_selection` chooses.
         Breadth::Narrow => &[NARROW_BUDGET],
         Breadth::Budget => &[SELECT_BUDGET, u64::MAX],
         Breadth::Wide => &[WIDE_BUDGET],
