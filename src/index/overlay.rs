@@ -12,6 +12,8 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use fixedbitset::FixedBitSet;
+use tantivy::schema::Field;
+use tantivy::Term;
 use tempfile::TempDir;
 
 use crate::error::{Error, Result};
@@ -19,16 +21,75 @@ use crate::ingest::ban_csv::BanRow;
 use crate::ingest::communes::ingest_communes;
 use crate::ingest::reference::Reference;
 
+use super::word_ids::word_hash;
 use super::Index;
 
-/// Base places (by `ord`) hidden because their commune is served by the overlay.
+/// Base places (by `ord`) hidden because their commune is served by the overlay, and what they
+/// hold, to take out of the base's word statistics: served with the overlay, the corrected
+/// communes must count once, as the overlay has them, so that how rare a word is (which words
+/// select candidates, BM25) is the same as in an index built with the corrections.
 pub struct Mask {
     ords: FixedBitSet,
+    /// Hidden places.
+    docs: u64,
+    /// Words of the hidden places, by field.
+    tokens: HashMap<Field, u64>,
+    /// Hidden places holding a word (by field and `word_hash`).
+    doc_freq: HashMap<(Field, u64), u64>,
 }
 
 impl Mask {
     pub fn contains(&self, ord: u32) -> bool {
         self.ords.contains(ord as usize)
+    }
+
+    /// How many places are hidden.
+    pub fn hidden_docs(&self) -> u64 {
+        self.docs
+    }
+
+    /// How many words of `field` the hidden places hold.
+    pub fn hidden_tokens(&self, field: Field) -> u64 {
+        self.tokens.get(&field).copied().unwrap_or(0)
+    }
+
+    /// How many hidden places hold `term` (a word of the name or place field).
+    pub fn hidden_doc_freq(&self, term: &Term) -> u64 {
+        let value = term.value();
+        let Some(word) = value.as_str() else {
+            return 0;
+        };
+        self.doc_freq
+            .get(&(term.field(), word_hash(word)))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The mask hiding `ords` of `base`, with what those places hold.
+    fn of(base: &Index, ords: FixedBitSet) -> Mask {
+        let mut mask = Mask {
+            ords,
+            docs: 0,
+            tokens: HashMap::new(),
+            doc_freq: HashMap::new(),
+        };
+        let (name, place) = (base.fields.name, base.fields.place);
+        for ord in mask.ords.ones() {
+            let ord = ord as u32;
+            let place_words = base
+                .word_ids
+                .place(ord)
+                .map_or(&[][..], |(_, words, _)| words);
+            for (field, words) in [(name, base.word_ids.name(ord)), (place, place_words)] {
+                *mask.tokens.entry(field).or_default() += words.len() as u64;
+                let distinct: BTreeSet<u64> = words.iter().copied().collect();
+                for word in distinct {
+                    *mask.doc_freq.entry((field, word)).or_default() += 1;
+                }
+            }
+            mask.docs += 1;
+        }
+        mask
     }
 }
 
@@ -91,7 +152,7 @@ impl OverlayBuilder {
         }
         Ok(Overlay {
             index,
-            mask: Arc::new(Mask { ords }),
+            mask: Arc::new(Mask::of(base, ords)),
             communes: codes,
             _dir: dir,
         })

@@ -75,33 +75,56 @@ pub struct Source<'a> {
 pub struct Sources<'a>(pub Vec<Source<'a>>);
 
 impl Sources<'_> {
-    /// Documents holding `term`, in all sources.
+    /// Documents holding `term`, in all sources, none of a mask.
     fn docs_holding(&self, term: &Term) -> u64 {
         self.0
             .iter()
-            .map(|s| s.searcher.doc_freq(term).unwrap_or(0))
+            .map(|s| {
+                let held = s.searcher.doc_freq(term).unwrap_or(0);
+                held.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_doc_freq(term)))
+            })
             .sum()
     }
 
     fn num_docs(&self) -> u64 {
-        self.0.iter().map(|s| s.searcher.num_docs()).sum()
+        self.0
+            .iter()
+            .map(|s| {
+                let docs = s.searcher.num_docs();
+                docs.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_docs()))
+            })
+            .sum()
     }
 }
 
+/// The word statistics of the served places: the masked places of the base do not count, so
+/// that a commune served by the overlay counts once.
 impl Bm25StatisticsProvider for Sources<'_> {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        self.0
-            .iter()
-            .map(|s| s.searcher.total_num_tokens(field))
-            .sum()
+        let mut total = 0;
+        for s in &self.0 {
+            let tokens = s.searcher.total_num_tokens(field)?;
+            total += tokens.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_tokens(field)));
+        }
+        Ok(total)
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {
-        self.0.iter().map(|s| s.searcher.total_num_docs()).sum()
+        let mut total = 0;
+        for s in &self.0 {
+            let docs = s.searcher.total_num_docs()?;
+            total += docs.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_docs()));
+        }
+        Ok(total)
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        self.0.iter().map(|s| s.searcher.doc_freq(term)).sum()
+        let mut total = 0;
+        for s in &self.0 {
+            let held = s.searcher.doc_freq(term)?;
+            total += held.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_doc_freq(term)));
+        }
+        Ok(total)
     }
 }
 
