@@ -468,12 +468,14 @@ fn a_narrow_try_takes_only_rare_words() {
         .is_empty());
 }
 
-/// Batch geocoding's search (`search_best`) settles on a narrow try when it can; its best result
-/// is the one `search` finds (place, housenumber and score), on real addresses written cleanly,
-/// without accents or postcode, and with two letters of the street name swapped.
+/// A whole-word search settles on the few places of its rarest words when the best of them fits
+/// the query nearly word for word: a clean full address is then answered with fewer results
+/// than asked, as addok answers it, and the best result does not depend on how many are asked.
+/// Checked on real addresses written cleanly, without accents or postcode, and with two letters
+/// of the street name swapped (which keeps the best below the bar, so the full retrieval runs).
 #[test]
-fn the_best_result_of_batch_search_is_the_best_of_search() {
-    use adresse::search::{search, search_best, SearchRequest};
+fn a_precise_address_settles_on_its_rarest_words_places() {
+    use adresse::search::{search, SearchRequest};
 
     let snapshot = common::geocoder().snapshot();
     let mut rows = sample_rows("adresses-05.csv.gz", 700);
@@ -514,23 +516,36 @@ fn the_best_result_of_batch_search_is_the_best_of_search() {
             hit.score,
         )
     };
-    for q in &queries {
-        let request = SearchRequest {
-            q: q.clone(),
-            limit: 2,
-            autocomplete: false,
-            near: None,
-            filters: Default::default(),
-        };
-        let all = search(&snapshot, &request).unwrap();
-        let best = search_best(&snapshot, &request).unwrap();
+    let request = |q: &str, limit: usize| SearchRequest {
+        q: q.to_string(),
+        limit,
+        autocomplete: false,
+        near: None,
+        filters: Default::default(),
+    };
+    let mut settled = [0usize; 3];
+    for (i, q) in queries.iter().enumerate() {
+        let one = search(&snapshot, &request(q, 1)).unwrap();
+        let ten = search(&snapshot, &request(q, 10)).unwrap();
         assert_eq!(
-            all.first().map(key),
-            best.first().map(key),
-            "{q}: search and search_best disagree"
+            one.first().map(key),
+            ten.first().map(key),
+            "{q}: the best depends on the limit"
         );
-        if let [first, next] = &best[..] {
-            assert!(next.score <= first.score, "{q}");
-        }
+        assert!(ten.windows(2).all(|w| w[0].score >= w[1].score), "{q}");
+        // Queries answered with fewer results than asked (a settled query may also fill them).
+        settled[i % 3] += usize::from(ten.len() < 10);
     }
+    // Clean full addresses (every third query, from the first) mostly settle: at the time of
+    // writing, 186 of 339 had fewer than 10 results, against 71 with a letter swapped.
+    let clean = queries.len().div_ceil(3);
+    assert!(settled[0] > clean / 3, "{settled:?}");
+    assert!(settled[2] < settled[0], "{settled:?}");
+    // "bourseul" names one street: the address alone answers, as with addok.
+    let bourseul = search(&snapshot, &request("13 rue bourseul 75015 paris", 5)).unwrap();
+    assert_eq!(bourseul.len(), 1);
+    assert_eq!(
+        bourseul[0].housenumber.as_ref().map(|n| n.id.as_str()),
+        Some("75115_1219_00013")
+    );
 }

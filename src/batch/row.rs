@@ -167,8 +167,7 @@ impl RowContext<'_> {
             near: self.point(fields)?,
             filters: self.filters(fields)?,
         };
-        crate::search::search_best(snapshot, &request)
-            .map_err(|e| format!("the search failed ({e})"))
+        crate::search::search(snapshot, &request).map_err(|e| format!("the search failed ({e})"))
     }
 
     fn reverse(&self, snapshot: &Snapshot, fields: &[String]) -> Result<Vec<Hit>, String> {

@@ -80,28 +80,14 @@ pub struct Hit {
 /// Searches every layer of the snapshot as one index: candidates are retrieved from the base
 /// (without the corrected communes) and the overlay with the same word statistics and cut
 /// together (`candidates::Retrieval`), then rescored and ranked together.
+///
+/// A whole-word query is first tried on the few places holding its rarest words
+/// (`Breadth::Narrow`). When the best of them explains the query nearly word for word, the
+/// answer is those places, ranked, and no other is looked for: a place without those words
+/// matches them at best with a typo. So a precise full address is answered by itself and the
+/// few places sharing its street's name, as addok answers it by itself alone, rather than by
+/// `limit` results padded with other streets of the city.
 pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
-    search_settling(snapshot, request, request.limit)
-}
-
-/// The best result, for batch geocoding, and after it (up to `request.limit`) runners-up whose
-/// scores say whether it is ambiguous (`result_score_next`). When the best explains the query
-/// nearly word for word from the few places holding the query's rarest words, the runners-up
-/// are looked for among those places only: a close competitor would hold those words too, and
-/// a place without them matches them at best with a typo. So the runners-up may be fewer than
-/// `search` finds; the best is the one it finds.
-pub fn search_best(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
-    search_settling(snapshot, request, 1)
-}
-
-/// `search`, where the first `settling` results, once they fit the query nearly word for word
-/// from the rarest words' places (`Breadth::Narrow`), are final with what those places rank
-/// after them.
-fn search_settling(
-    snapshot: &Snapshot,
-    request: &SearchRequest,
-    settling: usize,
-) -> Result<Vec<Hit>> {
     let query = ParsedQuery::parse(&request.q, request.autocomplete);
     if query.is_empty() || request.limit == 0 {
         return Ok(Vec::new());
@@ -205,15 +191,11 @@ fn search_settling(
                 .then_with(|| id_of(a).cmp(&id_of(b)))
         });
     };
-    // A whole-word query whose rarest words are rare enough is first tried on their places
-    // alone; if the results that must settle explain the query nearly word for word there, a
-    // place without those words (which can match them at best with a typo) is not looked for.
-    // Only one result is worth the try: a list is seldom all that good, and a try that does not
-    // settle is work done before the usual retrieval.
+    // The narrow try (see above). Its candidates are kept when it does not settle: the usual
+    // retrieval's are added to them. A word being typed completes to too many places for it.
     let mut scored_hits: Vec<Rescored> = Vec::new();
     let mut narrow_found: Vec<(usize, u32)> = Vec::new();
-    let must_settle = settling.min(request.limit);
-    if !request.autocomplete && must_settle == 1 {
+    if !request.autocomplete {
         narrow_found = retrieve(candidates::Breadth::Narrow)?.found;
         scored_hits = rescore(&narrow_found);
         rank(&mut scored_hits);
