@@ -2,26 +2,22 @@
 //! that share words with it, ranked by BM25 tweaked by importance (and proximity when a
 //! location is given). The real ranking happens afterwards, in `score`.
 
-use tantivy::collector::{Collector, SegmentCollector, TopDocs};
-use tantivy::query::Bm25StatisticsProvider;
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
-
-use std::sync::Arc;
+use tantivy::{Score, SegmentOrdinal, Term};
 
 use crate::error::Result;
 use crate::index::doc_info::{RankFacts, SegmentDocs};
-use crate::index::overlay::Mask;
-use crate::index::places::Texts;
 use crate::index::schema::Fields;
 use crate::index::spatial::haversine_m;
-use crate::index::word_ids::WordIds;
-use crate::index::DocInfo;
 use crate::model::Kind;
 use crate::text::is_stopword;
+
+pub use super::sources::{Source, Sources};
+
+use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
 
 use super::common_words::{CommonWord, CommonWordsScorer, FieldStats, TextField};
 use super::query::{is_postcode, ParsedQuery, QueryToken};
@@ -57,76 +53,6 @@ const WIDE_BUDGET: u64 = SELECTABLE_MAX_DOCS;
 /// this rare. A full address's street name usually is ("bourseul": one street), and then its
 /// few places are the candidates, instead of the hundreds a postcode or city brings with it.
 const NARROW_BUDGET: u64 = 100;
-
-/// One index to retrieve candidates from: the base, or the overlay of corrected communes.
-pub struct Source<'a> {
-    pub searcher: Searcher,
-    pub docs: &'a DocInfo,
-    /// Each place's indexed words, as text and as hashes, to score common words.
-    pub texts: &'a Texts,
-    pub word_ids: &'a WordIds,
-    /// Places this index must not answer for (the base's places of corrected communes).
-    pub mask: Option<&'a Arc<Mask>>,
-}
-
-/// The indexes of one snapshot, read as if they were one: how many documents hold a word is
-/// summed over them, so a word is rare or common, a typo or not, and weighs in BM25 the same
-/// in each, and their candidates compete for one cut.
-pub struct Sources<'a>(pub Vec<Source<'a>>);
-
-impl Sources<'_> {
-    /// Documents holding `term`, in all sources, none of a mask.
-    fn docs_holding(&self, term: &Term) -> u64 {
-        self.0
-            .iter()
-            .map(|s| {
-                let held = s.searcher.doc_freq(term).unwrap_or(0);
-                held.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_doc_freq(term)))
-            })
-            .sum()
-    }
-
-    fn num_docs(&self) -> u64 {
-        self.0
-            .iter()
-            .map(|s| {
-                let docs = s.searcher.num_docs();
-                docs.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_docs()))
-            })
-            .sum()
-    }
-}
-
-/// The word statistics of the served places: the masked places of the base do not count, so
-/// that a commune served by the overlay counts once.
-impl Bm25StatisticsProvider for Sources<'_> {
-    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        let mut total = 0;
-        for s in &self.0 {
-            let tokens = s.searcher.total_num_tokens(field)?;
-            total += tokens.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_tokens(field)));
-        }
-        Ok(total)
-    }
-
-    fn total_num_docs(&self) -> tantivy::Result<u64> {
-        let mut total = 0;
-        for s in &self.0 {
-            let docs = s.searcher.total_num_docs()?;
-            total += docs.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_docs()));
-        }
-        Ok(total)
-    }
-
-    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        let mut total = 0;
-        for s in &self.0 {
-            let held = s.searcher.doc_freq(term)?;
-            total += held.saturating_sub(s.mask.map_or(0, |mask| mask.hidden_doc_freq(term)));
-        }
-        Ok(total)
-    }
-}
 
 /// How many of the words that may select do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -878,7 +804,7 @@ fn best_of(
 }
 
 /// How much a place's importance, and its proximity when a point is given, scale its BM25.
-fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
+pub(super) fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
     let mut factor = 1.0 + facts.importance as f64;
     if let Some((qlon, qlat)) = near {
         let km = haversine_m(qlon, qlat, facts.lon as f64, facts.lat as f64) / 1000.0;
@@ -886,79 +812,6 @@ fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
     }
     factor as f32
 }
-
-/// Collects every matching document with its score: rare words match few enough documents
-/// that ranking them all in Rust is cheaper than tantivy scoring common words for them.
-struct EveryMatch;
-
-impl Collector for EveryMatch {
-    type Fruit = Vec<(SegmentOrdinal, DocId, Score)>;
-    type Child = EveryMatchInSegment;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        _reader: &SegmentReader,
-    ) -> tantivy::Result<EveryMatchInSegment> {
-        Ok(EveryMatchInSegment {
-            segment,
-            matches: Vec::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-struct EveryMatchInSegment {
-    segment: SegmentOrdinal,
-    matches: Vec<(SegmentOrdinal, DocId, Score)>,
-}
-
-impl SegmentCollector for EveryMatchInSegment {
-    type Fruit = Vec<(SegmentOrdinal, DocId, Score)>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        self.matches.push((self.segment, doc, score));
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.matches
-    }
-}
-
-/// The top `limit` documents of one source by tweaked score.
-fn tweaked_top_docs(
-    source: &Source,
-    near: Option<(f64, f64)>,
-    limit: usize,
-) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
-    let docs_of = source.docs.clone();
-    let mask_of = source.mask.cloned();
-    TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-        let segment_docs = docs_of.segment(segment.segment_id());
-        let mask = mask_of.clone();
-        move |doc: DocId, score: Score| {
-            if let (Some(mask), Some(docs)) = (&mask, &segment_docs) {
-                if docs.ord(doc).is_some_and(|ord| mask.contains(ord)) {
-                    return MASKED;
-                }
-            }
-            let Some(facts) = segment_docs.as_ref().and_then(|d| d.facts(doc)) else {
-                return score;
-            };
-            score * rank_factor(facts, near)
-        }
-    })
-}
-
-/// The ranking score of a masked document: below any real one (BM25 is never negative).
-const MASKED: Score = Score::NEG_INFINITY;
 
 fn boosted(query: impl Query + 'static, boost: f32) -> (Occur, Box<dyn Query>) {
     (

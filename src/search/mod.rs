@@ -2,9 +2,11 @@
 //! Rust (finding the housenumber on streets), and keep the best, in a deterministic order.
 
 pub mod candidates;
+mod collect;
 pub mod common_words;
 pub mod query;
 pub mod score;
+pub mod sources;
 
 use std::sync::Arc;
 

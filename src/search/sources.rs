@@ -1,0 +1,73 @@
+//! The indexes a search reads, as one: the base and the overlay of corrected communes, with
+//! word statistics counted over the places they serve (the base's masked places left out).
+
+use std::sync::Arc;
+
+use tantivy::query::Bm25StatisticsProvider;
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+
+use crate::index::overlay::Mask;
+use crate::index::places::Texts;
+use crate::index::word_ids::WordIds;
+use crate::index::DocInfo;
+
+/// One index to retrieve candidates from: the base, or the overlay of corrected communes.
+pub struct Source<'a> {
+    pub searcher: Searcher,
+    pub docs: &'a DocInfo,
+    /// Each place's indexed words, as text and as hashes, to score common words.
+    pub texts: &'a Texts,
+    pub word_ids: &'a WordIds,
+    /// Places this index must not answer for (the base's places of corrected communes).
+    pub mask: Option<&'a Arc<Mask>>,
+}
+
+/// The indexes of one snapshot, read as if they were one: how many documents hold a word is
+/// summed over them, so a word is rare or common, a typo or not, and weighs in BM25 the same
+/// in each, and their candidates compete for one cut.
+pub struct Sources<'a>(pub Vec<Source<'a>>);
+
+impl Sources<'_> {
+    /// Documents holding `term`, in all sources, none of a mask.
+    pub(super) fn docs_holding(&self, term: &Term) -> u64 {
+        self.doc_freq(term).unwrap_or(0)
+    }
+
+    pub(super) fn num_docs(&self) -> u64 {
+        self.served(|s| Ok(s.num_docs()), Mask::hidden_docs)
+            .unwrap_or(0)
+    }
+
+    /// `count` summed over the sources, less what each one's mask hides of it.
+    fn served(
+        &self,
+        count: impl Fn(&Searcher) -> tantivy::Result<u64>,
+        hidden: impl Fn(&Mask) -> u64,
+    ) -> tantivy::Result<u64> {
+        let mut total = 0;
+        for s in &self.0 {
+            total += count(&s.searcher)?.saturating_sub(s.mask.map_or(0, |mask| hidden(mask)));
+        }
+        Ok(total)
+    }
+}
+
+/// The word statistics of the served places: the masked places of the base do not count, so
+/// that a commune served by the overlay counts once.
+impl Bm25StatisticsProvider for Sources<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.served(
+            |s| s.total_num_tokens(field),
+            |mask| mask.hidden_tokens(field),
+        )
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.served(|s| s.total_num_docs(), Mask::hidden_docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.served(|s| s.doc_freq(term), |mask| mask.hidden_doc_freq(term))
+    }
+}
