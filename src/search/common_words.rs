@@ -224,9 +224,15 @@ impl<'a> CommonWordsScorer<'a> {
             .map(|i| {
                 if let Some(ord) = ahead(i + 2 * PREFETCH_DISTANCE) {
                     self.ids.prefetch(ord, Stage::Lookup);
+                    if self.names_read_text {
+                        self.texts.prefetch_name(ord, Stage::Lookup);
+                    }
                 }
                 if let Some(ord) = ahead(i + PREFETCH_DISTANCE) {
                     self.ids.prefetch(ord, Stage::Words);
+                    if self.names_read_text {
+                        self.texts.prefetch_name(ord, Stage::Words);
+                    }
                 }
                 self.score(ords[i])
             })

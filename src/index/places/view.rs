@@ -14,6 +14,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::index::word_ids::{prefetch, Stage};
 use crate::model::{Kind, Place, Position};
 
 use super::file::{str_in, PlaceFile, Section, RANK_LEN, RECORD_LEN, STR_REF_LEN};
@@ -429,6 +430,29 @@ impl Texts {
             self.file
                 .str(self.file.item(Section::TextNames, STR_REF_LEN, ord)?),
         )
+    }
+
+    /// Asks the processor to bring in what `name` will read for `ord`, in the two stages of
+    /// `WordIds::prefetch`: the name's string ref, then (once it has arrived) its bytes.
+    pub fn prefetch_name(&self, ord: u32, stage: Stage) {
+        let ord = ord as usize;
+        match stage {
+            Stage::Lookup => prefetch(
+                self.file
+                    .bytes(Section::TextNames)
+                    .get(ord.saturating_mul(STR_REF_LEN)),
+            ),
+            Stage::Words => {
+                if let Some(start) = self
+                    .file
+                    .item(Section::TextNames, STR_REF_LEN, ord)
+                    .and_then(|r| r.get(..4)?.try_into().ok())
+                    .map(u32::from_le_bytes)
+                {
+                    prefetch(self.file.strings().as_bytes().get(start as usize));
+                }
+            }
+        }
     }
 
     pub fn get(&self, ord: usize) -> Option<TextRef<'_>> {
