@@ -39,11 +39,14 @@ const WIDEN_BELOW: f64 = 0.7;
 /// brings it to about 0.96; one word matching nothing, below 0.8.
 const NARROW_SETTLES_AT: f64 = 0.95;
 
-fn extra_candidates(autocomplete: bool) -> usize {
-    if autocomplete {
-        EXTRA_CANDIDATES
-    } else {
-        EXTRA_CANDIDATES_WHOLE_WORDS
+fn extra_candidates(autocomplete: bool, breadth: candidates::Breadth) -> usize {
+    match (autocomplete, breadth) {
+        // A query being typed often has no city yet, and its narrow try then finds a street
+        // name shared across France ("4 cour du pelequ": 64 places); of those, the ones with
+        // the housenumber rank first only once rescored, so it keeps as many as the others.
+        (true, _) => EXTRA_CANDIDATES,
+        (false, candidates::Breadth::Narrow) => EXTRA_CANDIDATES_NARROW,
+        (false, _) => EXTRA_CANDIDATES_WHOLE_WORDS,
     }
 }
 
@@ -83,8 +86,8 @@ pub struct Hit {
 /// (without the corrected communes) and the overlay with the same word statistics and cut
 /// together (`candidates::Retrieval`), then rescored and ranked together.
 ///
-/// A whole-word query is first tried on the few places holding its rarest words
-/// (`Breadth::Narrow`). When the best of them explains the query nearly word for word, the
+/// A query is first tried on the few places holding its rarest words, a word being typed
+/// counting as any of its completions (`Breadth::Narrow`). When the best of them explains the query nearly word for word, the
 /// answer is those places, ranked, and no other is looked for: a place without those words
 /// matches them at best with a typo. So a precise full address is answered by itself and the
 /// few places sharing its street's name, as addok answers it by itself alone, rather than by
@@ -113,12 +116,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     let retrieve = |breadth| {
         retrieval.retrieve(
             request.near,
-            request.limit
-                + if breadth == candidates::Breadth::Narrow {
-                    EXTRA_CANDIDATES_NARROW
-                } else {
-                    extra_candidates(request.autocomplete)
-                },
+            request.limit + extra_candidates(request.autocomplete, breadth),
             breadth,
         )
     };
@@ -194,20 +192,16 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
         });
     };
     // The narrow try (see above). Its candidates are kept when it does not settle: the usual
-    // retrieval's are added to them. A word being typed completes to too many places for it.
-    let mut scored_hits: Vec<Rescored> = Vec::new();
-    let mut narrow_found: Vec<(usize, u32)> = Vec::new();
-    if !request.autocomplete {
-        narrow_found = retrieve(candidates::Breadth::Narrow)?.found;
-        scored_hits = rescore(&narrow_found);
-        rank(&mut scored_hits);
-        let settled = scored_hits
-            .first()
-            .is_some_and(|best| best.text >= NARROW_SETTLES_AT);
-        if settled {
-            scored_hits.truncate(request.limit);
-            return Ok(finish(snapshot, scored_hits));
-        }
+    // retrieval's are added to them.
+    let narrow_found = retrieve(candidates::Breadth::Narrow)?.found;
+    let mut scored_hits = rescore(&narrow_found);
+    rank(&mut scored_hits);
+    let settled = scored_hits
+        .first()
+        .is_some_and(|best| best.text >= NARROW_SETTLES_AT);
+    if settled {
+        scored_hits.truncate(request.limit);
+        return Ok(finish(snapshot, scored_hits));
     }
     let retrieved = retrieve(candidates::Breadth::Budget)?;
     let budgeted: Vec<(usize, u32)> = retrieved
