@@ -27,8 +27,8 @@ pub struct RankFacts {
 pub struct DocInfo {
     segments: Vec<(SegmentId, Arc<[u32]>)>,
     facts: Arc<[RankFacts]>,
-    /// The `MOST_IMPORTANT` places of highest importance, most important first (ties: lower
-    /// ord first): the candidates of a query whose every word is too common to walk.
+    /// The `MOST_IMPORTANT` places of highest importance (ties: lower ord first), in place
+    /// order: the candidates of a query whose every word is too common to walk.
     most_important: Arc<[u32]>,
 }
 
@@ -66,7 +66,9 @@ impl DocInfo {
                 lat,
             })
             .collect::<Vec<_>>();
-        let most_important = most_important(&facts, MOST_IMPORTANT);
+        let mut most_important = most_important(&facts, MOST_IMPORTANT);
+        // Scored in place order (see `CommonWordsScorer`), sorted once here.
+        most_important.sort_unstable();
         Ok(DocInfo {
             segments,
             facts: Arc::from(facts),
@@ -79,7 +81,7 @@ impl DocInfo {
         self.facts.get(ord as usize).copied()
     }
 
-    /// The most important places, most important first.
+    /// The `MOST_IMPORTANT` places of highest importance, in place order.
     pub fn most_important(&self) -> &[u32] {
         &self.most_important
     }

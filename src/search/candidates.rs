@@ -382,15 +382,14 @@ fn most_important(
 ) -> Vec<(usize, u32)> {
     let mut scored: Vec<(f32, usize, u32)> = Vec::new();
     for (i, source) in sources.0.iter().enumerate() {
-        let mut ords: Vec<u32> = source
+        // In place order, for `CommonWordsScorer`.
+        let ords: Vec<u32> = source
             .docs
             .most_important()
             .iter()
             .copied()
             .filter(|ord| !source.mask.is_some_and(|mask| mask.contains(*ord)))
             .collect();
-        // In place order, for `CommonWordsScorer`.
-        ords.sort_unstable();
         let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
         let common_scores = common.score_all(&ords);
         for (ord, words) in ords.into_iter().zip(common_scores) {
@@ -403,8 +402,14 @@ fn most_important(
             scored.push((words * rank_factor(facts, near), i, ord));
         }
     }
-    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    scored.truncate(limit);
+    let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, by_rank);
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(by_rank);
     scored.into_iter().map(|(_, i, ord)| (i, ord)).collect()
 }
 

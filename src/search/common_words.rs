@@ -219,6 +219,9 @@ impl<'a> CommonWordsScorer<'a> {
         if self.words.is_empty() {
             return vec![0.0; ords.len()];
         }
+        // Candidates of different communes have different place texts: room for all, rather
+        // than growing the table a dozen times over thousands of them.
+        self.place_scores.reserve(ords.len());
         let ahead = |i: usize| ords.get(i).copied();
         (0..ords.len())
             .map(|i| {
