@@ -381,7 +381,7 @@ fn retrieve_on_fixture(
     }]);
     let query = ParsedQuery::parse(q, autocomplete);
     Retrieval::new(&sources, &index.fields, &query, &Filters::default())
-        .retrieve(None, 105, breadth)
+        .retrieve(None, 5, 105, breadth)
         .unwrap()
 }
 

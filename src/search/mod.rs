@@ -116,6 +116,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     let retrieve = |breadth| {
         retrieval.retrieve(
             request.near,
+            request.limit,
             request.limit + extra_candidates(request.autocomplete, breadth),
             breadth,
         )
