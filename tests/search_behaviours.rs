@@ -619,7 +619,7 @@ fn a_query_being_typed_settles_on_the_streets_having_its_number() {
         }
     }
     println!(
-        "{complete} of {} typed shared names list their numbered streets first; not: {incomplete:?}",
+        "{complete} of {} typed shared names list all their numbered streets; not: {incomplete:?}",
         cases.len()
     );
     // At the time of writing, 235 of 241: the others are names typed to a start that many

@@ -87,11 +87,11 @@ pub struct Hit {
 /// together (`candidates::Retrieval`), then rescored and ranked together.
 ///
 /// A query is first tried on the few places holding its rarest words, a word being typed
-/// counting as any of its completions (`Breadth::Narrow`). When the best of them explains the query nearly word for word, the
-/// answer is those places, ranked, and no other is looked for: a place without those words
-/// matches them at best with a typo. So a precise full address is answered by itself and the
-/// few places sharing its street's name, as addok answers it by itself alone, rather than by
-/// `limit` results padded with other streets of the city.
+/// counting as any of its completions (`Breadth::Narrow`). When the best of them explains the
+/// query nearly word for word, the answer is those places, ranked, and no other is looked for:
+/// a place without those words matches them at best with a typo. So a precise full address is
+/// answered by itself and the few places sharing its street's name, as addok answers it by
+/// itself alone, rather than by `limit` results padded with other streets of the city.
 pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
     let query = ParsedQuery::parse(&request.q, request.autocomplete);
     if query.is_empty() || request.limit == 0 {
