@@ -110,16 +110,13 @@ impl<'s, 'a> Retrieval<'s, 'a> {
         limit: usize,
         breadth: Breadth,
     ) -> Result<Retrieved> {
-        let limits = Limits {
-            candidates: limit,
-            common_only: limit.min(results + EXTRA_CANDIDATES_COMMON_ONLY),
-        };
         retrieve(
             self.sources,
             &self.clauses,
             &self.filter,
             near,
-            limits,
+            limit,
+            limit.min(results + EXTRA_CANDIDATES_COMMON_ONLY),
             breadth,
         )
     }
@@ -177,14 +174,6 @@ fn clauses(sources: &Sources, fields: &Fields, query: &ParsedQuery) -> Vec<Claus
     clauses
 }
 
-/// How many candidates `retrieve` looks for.
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    candidates: usize,
-    /// When every word is too common to walk (`most_important`).
-    common_only: usize,
-}
-
 /// Candidates beyond the results asked for a query whose every word is too common to walk
 /// ("29 ru", "4 passage d": a third of the keystrokes of the load benchmark's streams). Their
 /// candidates are the most important places, ranked by those common words alone; rescoring
@@ -198,10 +187,9 @@ fn retrieve(
     clauses: &[Clause],
     filter: &[(Occur, Box<dyn Query>)],
     near: Option<(f64, f64)>,
-    Limits {
-        candidates: limit,
-        common_only,
-    }: Limits,
+    limit: usize,
+    // The limit when every word is too common to walk (`most_important`).
+    common_only: usize,
     breadth: Breadth,
 ) -> Result<Retrieved> {
     if clauses.is_empty() {
@@ -428,6 +416,13 @@ fn most_important(
             scored.push((words * rank_factor(facts, near), i, ord));
         }
     }
+    best_ranked(scored, limit)
+}
+
+/// The `limit` best of (score, source, ord), best first: ties go to the base, then to the lower
+/// `ord`, for answers that do not depend on how documents fell into segments. Only the best
+/// are sorted.
+fn best_ranked(mut scored: Vec<(f32, usize, u32)>, limit: usize) -> Vec<(usize, u32)> {
     let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {
         b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
     };
@@ -823,15 +818,7 @@ fn best_of(
                 .map(|((score, factor, ord), common)| ((score + common) * factor, i, ord)),
         );
     }
-    let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {
-        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-    };
-    if scored.len() > limit {
-        scored.select_nth_unstable_by(limit, by_rank);
-        scored.truncate(limit);
-    }
-    scored.sort_unstable_by(by_rank);
-    Ok(scored.into_iter().map(|(_, i, ord)| (i, ord)).collect())
+    Ok(best_ranked(scored, limit))
 }
 
 /// How much a place's importance, and its proximity when a point is given, scale its BM25.
