@@ -45,16 +45,11 @@ fn stages(c: &mut Criterion) {
     let full_parsed: Vec<ParsedQuery> = full.iter().map(parse).collect();
     let typed_parsed: Vec<ParsedQuery> = typed.iter().map(parse).collect();
     // The base index alone, as a search sees it when no commune has published corrections.
-    let sources = candidates::Sources(vec![candidates::Source {
-        searcher: index.reader.searcher(),
-        docs: &index.docs,
-        texts: &index.table.texts,
-        word_ids: &index.word_ids,
-        mask: None,
-    }]);
+    let sources = candidates::Sources(vec![candidates::Source::of(index, None)]);
+    // At most `limit` candidates for the results the request asks.
     let retrieve = |q: &ParsedQuery, r: &SearchRequest, limit: usize| {
         candidates::Retrieval::new(&sources, &index.fields, q, &r.filters)
-            .retrieve(r.near, limit, candidates::Breadth::Budget)
+            .retrieve(r.near, r.limit, limit, candidates::Breadth::Budget)
             .expect("retrieve")
             .found
     };

@@ -372,13 +372,7 @@ fn retrieve_on_fixture(
     use adresse::search::{Filters, ParsedQuery};
 
     let index = common::geocoder().index();
-    let sources = Sources(vec![Source {
-        searcher: index.reader.searcher(),
-        docs: &index.docs,
-        texts: &index.table.texts,
-        word_ids: &index.word_ids,
-        mask: None,
-    }]);
+    let sources = Sources(vec![Source::of(index, None)]);
     let query = ParsedQuery::parse(q, autocomplete);
     Retrieval::new(&sources, &index.fields, &query, &Filters::default())
         .retrieve(None, 5, 105, breadth)

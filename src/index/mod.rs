@@ -3,6 +3,7 @@
 
 pub mod doc_info;
 pub mod hilbert;
+pub mod important_words;
 pub mod layout;
 pub mod numbers;
 pub mod overlay;
@@ -22,12 +23,13 @@ use crate::error::{Error, Result};
 use crate::text::housenumber::{suffix_key, HouseNumber};
 
 pub use doc_info::DocInfo;
+use important_words::ImportantWords;
 pub use layout::Manifest;
 use numbers::{NumberRecord, Numbers};
 use places::{PlaceRef, PlaceTable};
 use points::{PointIndex, StorePositions};
 use schema::Fields;
-use word_ids::WordIds;
+use word_ids::{Stage, WordIds};
 
 /// File names inside a generation directory.
 pub const TANTIVY_DIR: &str = "tantivy";
@@ -44,6 +46,8 @@ pub struct Index {
     pub docs: DocInfo,
     /// Each place's words as numbers, for scoring common words in candidate retrieval.
     pub word_ids: WordIds,
+    /// The words of `docs.most_important()`, side by side.
+    pub important_words: ImportantWords,
     pub table: PlaceTable,
     pub numbers: Numbers,
     /// The nearest-point trees of reverse geocoding, memory-mapped.
@@ -73,6 +77,7 @@ impl Index {
         let table_read = started.elapsed();
         let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
         let docs = DocInfo::read(&reader.searcher(), fields.ord, &table.places)?;
+        let important_words = ImportantWords::copy(docs.most_important(), &word_ids, &table.texts);
         let doc_info_read = started.elapsed();
         let points = PointIndex::open(&dir.join(POINTS_FILE))?;
         check_points(&table, &numbers, &points)?;
@@ -91,6 +96,7 @@ impl Index {
             fields,
             docs,
             word_ids,
+            important_words,
             table,
             numbers,
             points,
@@ -107,6 +113,14 @@ impl Index {
 
     pub fn place(&self, ord: u32) -> Option<PlaceRef<'_>> {
         self.table.places.get(ord as usize)
+    }
+
+    /// Asks the processor to bring in the start of what rescoring a place reads: its record,
+    /// and the entries of its name and place-field texts.
+    pub fn prefetch_place(&self, ord: u32) {
+        self.table.places.prefetch(ord as usize);
+        self.table.texts.prefetch_name(ord, Stage::Lookup);
+        self.word_ids.prefetch(ord, Stage::Lookup);
     }
 
     /// Finds a housenumber on a street: same number and same suffix key ("12 bis" finds the

@@ -19,7 +19,7 @@ pub use super::sources::{Source, Sources};
 
 use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
 
-use super::common_words::{CommonWord, CommonWordsScorer, FieldStats, TextField};
+use super::common_words::{CommonWord, CommonWordsScorer, FieldStats, MappedWords, TextField};
 use super::query::{is_postcode, ParsedQuery, QueryToken};
 use super::Filters;
 
@@ -396,17 +396,20 @@ fn most_important(
 ) -> Vec<(usize, u32)> {
     let mut scored: Vec<(f32, usize, u32)> = Vec::new();
     for (i, source) in sources.0.iter().enumerate() {
-        // In place order, for `CommonWordsScorer`.
-        let ords: Vec<u32> = source
-            .docs
-            .most_important()
-            .iter()
-            .copied()
-            .filter(|ord| !source.mask.is_some_and(|mask| mask.contains(*ord)))
+        // Their words side by side, in place order (for `CommonWordsScorer`), by local index.
+        let important = source.important_words;
+        let ords = important.ords();
+        let local: Vec<u32> = (0..ords.len() as u32)
+            .filter(|&l| {
+                !source
+                    .mask
+                    .is_some_and(|mask| mask.contains(ords[l as usize]))
+            })
             .collect();
-        let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
-        let common_scores = common.score_all(&ords);
-        for (ord, words) in ords.into_iter().zip(common_scores) {
+        let mut common = CommonWordsScorer::new(common_words, important);
+        let common_scores = common.score_all(&local);
+        for (l, words) in local.into_iter().zip(common_scores) {
+            let ord = ords[l as usize];
             if words <= 0.0 {
                 continue;
             }
@@ -808,7 +811,11 @@ fn best_of(
         tracing::trace!(source = i, matches = found.len(), "rare-word candidates");
         // In place order, places of one commune follow each other (see `CommonWordsScorer`).
         found.sort_unstable_by_key(|&(_, _, ord)| ord);
-        let mut common = CommonWordsScorer::new(common_words, source.word_ids, source.texts);
+        let mapped = MappedWords {
+            ids: source.word_ids,
+            texts: source.texts,
+        };
+        let mut common = CommonWordsScorer::new(common_words, &mapped);
         let ords: Vec<u32> = found.iter().map(|&(_, _, ord)| ord).collect();
         let common_scores = common.score_all(&ords);
         scored.extend(

@@ -14,6 +14,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 
+use crate::index::important_words::ImportantWords;
 use crate::index::places::Texts;
 use crate::index::word_ids::{word_hash, Stage, WordIds};
 
@@ -188,72 +189,132 @@ impl CommonWord {
 /// enough to cover a memory load while scoring the ones between.
 const PREFETCH_DISTANCE: usize = 8;
 
+/// Where a scorer reads the places' words: the mapped place table, or the copy of the most
+/// important places' words (`ImportantWords`), whose places are known by a local index.
+pub trait PlaceWords {
+    /// The hashes of a place's name words.
+    fn name(&self, place: u32) -> &[u64];
+    /// A place's name text.
+    fn name_text(&self, place: u32) -> &str;
+    /// The id of a place's place-field text.
+    fn place_text_id(&self, place: u32) -> Option<u32>;
+    /// A place-field text's word hashes, and the text.
+    fn place_text(&self, id: u32) -> (&[u64], &str);
+    /// Asks for what scoring `place` will read, a stage at a time (see `Stage`).
+    fn prefetch(&self, place: u32, stage: Stage, name_text: bool);
+}
+
+/// The words of the mapped place table.
+pub struct MappedWords<'a> {
+    pub ids: &'a WordIds,
+    pub texts: &'a Texts,
+}
+
+impl PlaceWords for MappedWords<'_> {
+    fn name(&self, place: u32) -> &[u64] {
+        self.ids.name(place)
+    }
+
+    fn name_text(&self, place: u32) -> &str {
+        self.texts.name(place as usize).unwrap_or_default()
+    }
+
+    fn place_text_id(&self, place: u32) -> Option<u32> {
+        self.ids.place_text_id(place)
+    }
+
+    fn place_text(&self, id: u32) -> (&[u64], &str) {
+        self.ids.place_text(id)
+    }
+
+    fn prefetch(&self, place: u32, stage: Stage, name_text: bool) {
+        self.ids.prefetch(place, stage);
+        if name_text {
+            self.texts.prefetch_name(place, stage);
+        }
+    }
+}
+
+/// The copied words of the most important places: nothing to fetch, they stay in cache.
+impl PlaceWords for ImportantWords {
+    fn name(&self, place: u32) -> &[u64] {
+        ImportantWords::name(self, place)
+    }
+
+    fn name_text(&self, place: u32) -> &str {
+        ImportantWords::name_text(self, place)
+    }
+
+    fn place_text_id(&self, place: u32) -> Option<u32> {
+        ImportantWords::place_text_id(self, place)
+    }
+
+    fn place_text(&self, id: u32) -> (&[u64], &str) {
+        ImportantWords::place_text(self, id)
+    }
+
+    fn prefetch(&self, _: u32, _: Stage, _: bool) {}
+}
+
 /// What the common words of a query add to each candidate's score. Places of one commune
 /// mostly share their place-field text (city, postcode), so that field's share is computed
 /// once per distinct text; candidates come in place order, so the last one is kept at hand.
-pub struct CommonWordsScorer<'a> {
+pub struct CommonWordsScorer<'a, W: PlaceWords> {
     words: &'a [CommonWord],
-    ids: &'a WordIds,
-    texts: &'a Texts,
+    places: &'a W,
     /// Whether a name's text is needed (a completion to look for), or its hashes suffice.
     names_read_text: bool,
     last_place: Option<(u32, f32)>,
     place_scores: FxHashMap<u32, f32>,
 }
 
-impl<'a> CommonWordsScorer<'a> {
-    pub fn new(words: &'a [CommonWord], ids: &'a WordIds, texts: &'a Texts) -> Self {
+impl<'a, W: PlaceWords> CommonWordsScorer<'a, W> {
+    pub fn new(words: &'a [CommonWord], places: &'a W) -> Self {
         CommonWordsScorer {
             words,
-            ids,
-            texts,
+            places,
             names_read_text: words.iter().any(|w| w.reads_text(TextField::Name)),
             last_place: None,
             place_scores: FxHashMap::default(),
         }
     }
 
-    /// The scores of `ords`, in the same order (place order, for the commune cache), with the
-    /// words of the candidates a little further on requested from memory meanwhile.
-    pub fn score_all(&mut self, ords: &[u32]) -> Vec<f32> {
+    /// The scores of `places`, in the same order (place order, for the commune cache), with
+    /// the words of the candidates a little further on requested from memory meanwhile.
+    pub fn score_all(&mut self, places: &[u32]) -> Vec<f32> {
         if self.words.is_empty() {
-            return vec![0.0; ords.len()];
+            return vec![0.0; places.len()];
         }
         // Candidates of different communes have different place texts: room for all, rather
         // than growing the table a dozen times over thousands of them.
-        self.place_scores.reserve(ords.len());
-        let ahead = |i: usize| ords.get(i).copied();
-        (0..ords.len())
+        self.place_scores.reserve(places.len());
+        let ahead = |i: usize| places.get(i).copied();
+        let stages = [
+            (3 * PREFETCH_DISTANCE, Stage::Lookup),
+            (2 * PREFETCH_DISTANCE, Stage::Words),
+            (PREFETCH_DISTANCE, Stage::PlaceText),
+        ];
+        (0..places.len())
             .map(|i| {
-                if let Some(ord) = ahead(i + 2 * PREFETCH_DISTANCE) {
-                    self.ids.prefetch(ord, Stage::Lookup);
-                    if self.names_read_text {
-                        self.texts.prefetch_name(ord, Stage::Lookup);
+                for (distance, stage) in stages {
+                    if let Some(place) = ahead(i + distance) {
+                        self.places.prefetch(place, stage, self.names_read_text);
                     }
                 }
-                if let Some(ord) = ahead(i + PREFETCH_DISTANCE) {
-                    self.ids.prefetch(ord, Stage::Words);
-                    if self.names_read_text {
-                        self.texts.prefetch_name(ord, Stage::Words);
-                    }
-                }
-                self.score(ords[i])
+                self.score(places[i])
             })
             .collect()
     }
 
-    fn score(&mut self, ord: u32) -> f32 {
-        if self.words.is_empty() {
-            return 0.0;
-        }
+    fn score(&mut self, place: u32) -> f32 {
         let words = self.words;
-        let ids = self.ids;
-        let place = match ids.place_text_id(ord) {
+        let places = self.places;
+        let place_field = match places.place_text_id(place) {
             Some(id) => match self.last_place {
                 Some((last, score)) if last == id => score,
                 _ => {
                     let score = *self.place_scores.entry(id).or_insert_with(|| {
-                        let (hashes, text) = ids.place_text(id);
+                        let (hashes, text) = places.place_text(id);
                         words
                             .iter()
                             .map(|w| w.score_field(TextField::Place, hashes, text))
@@ -265,15 +326,14 @@ impl<'a> CommonWordsScorer<'a> {
             },
             None => 0.0,
         };
-        let hashes = self.ids.name(ord);
+        let hashes = places.name(place);
         let name_text = if self.names_read_text {
-            self.texts.name(ord as usize).unwrap_or_default()
+            places.name_text(place)
         } else {
             ""
         };
-        place
-            + self
-                .words
+        place_field
+            + words
                 .iter()
                 .map(|w| w.score_field(TextField::Name, hashes, name_text))
                 .sum::<f32>()

@@ -29,6 +29,11 @@ const EXTRA_CANDIDATES_WHOLE_WORDS: usize = 50;
 /// every row, about 1.5 times as fast.
 const EXTRA_CANDIDATES_NARROW: usize = 10;
 
+/// How many candidates ahead rescoring asks for a candidate's record and texts: each is a
+/// cache miss at France scale, and waiting for them one at a time was a tenth of the time of
+/// the keystroke requests of the load benchmark.
+const RESCORE_AHEAD: usize = 4;
+
 /// A best score below this sends the query back to retrieval with every word that may select
 /// (`Breadth::Wide`). On the France-scale index, 453 of the 13,977 quality queries (QUALITY.md)
 /// answered below 0.6 and every one of them was wrong; above 0.8, 0.5% were.
@@ -101,13 +106,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     let sources = candidates::Sources(
         layers
             .iter()
-            .map(|(_, index, mask)| candidates::Source {
-                searcher: index.reader.searcher(),
-                docs: &index.docs,
-                texts: &index.table.texts,
-                word_ids: &index.word_ids,
-                mask: *mask,
-            })
+            .map(|(_, index, mask)| candidates::Source::of(index, *mask))
             .collect(),
     );
     // Every layer is written with the one schema, so field handles are the same in all.
@@ -127,7 +126,10 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     // for the few that are returned.
     let rescore = |found: &[(usize, u32)]| {
         let mut rescored: Vec<Rescored> = Vec::with_capacity(found.len());
-        for &(source, ord) in found {
+        for (i, &(source, ord)) in found.iter().enumerate() {
+            if let Some(&(ahead_source, ahead)) = found.get(i + RESCORE_AHEAD) {
+                layers[ahead_source].1.prefetch_place(ahead);
+            }
             let (layer, index, _) = layers[source];
             let (Some(place), Some(text)) = (index.place(ord), index.table.texts.get(ord as usize))
             else {

@@ -7,10 +7,11 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
+use crate::index::important_words::ImportantWords;
 use crate::index::overlay::Mask;
 use crate::index::places::Texts;
 use crate::index::word_ids::WordIds;
-use crate::index::DocInfo;
+use crate::index::{DocInfo, Index};
 
 /// One index to retrieve candidates from: the base, or the overlay of corrected communes.
 pub struct Source<'a> {
@@ -19,8 +20,24 @@ pub struct Source<'a> {
     /// Each place's indexed words, as text and as hashes, to score common words.
     pub texts: &'a Texts,
     pub word_ids: &'a WordIds,
+    /// The words of `docs.most_important()`, side by side.
+    pub important_words: &'a ImportantWords,
     /// Places this index must not answer for (the base's places of corrected communes).
     pub mask: Option<&'a Arc<Mask>>,
+}
+
+impl<'a> Source<'a> {
+    /// The source of `index`, without the places of `mask`.
+    pub fn of(index: &'a Index, mask: Option<&'a Arc<Mask>>) -> Source<'a> {
+        Source {
+            searcher: index.reader.searcher(),
+            docs: &index.docs,
+            texts: &index.table.texts,
+            word_ids: &index.word_ids,
+            important_words: &index.important_words,
+            mask,
+        }
+    }
 }
 
 /// The indexes of one snapshot, read as if they were one: how many documents hold a word is

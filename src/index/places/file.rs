@@ -332,4 +332,12 @@ impl PlaceFile {
     pub fn str(&self, r: &[u8]) -> &str {
         self.str_opt(r).unwrap_or_default()
     }
+
+    /// Asks the processor to bring in the start of the string a string ref points to.
+    pub fn prefetch_str(&self, r: &[u8]) {
+        if let Some(offset) = r.get(..4).and_then(|b| b.try_into().ok()) {
+            let offset = u32::from_le_bytes(offset) as usize;
+            crate::index::word_ids::prefetch(self.strings().as_bytes().get(offset));
+        }
+    }
 }

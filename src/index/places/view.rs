@@ -325,6 +325,16 @@ impl Places {
             .ok()
     }
 
+    /// Asks the processor to bring in the record `get` will read for `ord`.
+    pub fn prefetch(&self, ord: usize) {
+        let records = self.file.bytes(Section::Records);
+        let start = ord.saturating_mul(RECORD_LEN);
+        for offset in (0..RECORD_LEN).step_by(64) {
+            prefetch(records.get(start + offset));
+        }
+        prefetch(records.get(start + RECORD_LEN - 1));
+    }
+
     pub fn get(&self, ord: usize) -> Option<PlaceRef<'_>> {
         let r = self.record(ord)?;
         let file = &*self.file;
@@ -443,15 +453,11 @@ impl Texts {
                     .get(ord.saturating_mul(STR_REF_LEN)),
             ),
             Stage::Words => {
-                if let Some(start) = self
-                    .file
-                    .item(Section::TextNames, STR_REF_LEN, ord)
-                    .and_then(|r| r.get(..4)?.try_into().ok())
-                    .map(u32::from_le_bytes)
-                {
-                    prefetch(self.file.strings().as_bytes().get(start as usize));
+                if let Some(r) = self.file.item(Section::TextNames, STR_REF_LEN, ord) {
+                    self.file.prefetch_str(r);
                 }
             }
+            Stage::PlaceText => {}
         }
     }
 
