@@ -43,3 +43,70 @@ fn the_important_places_words_are_copied_as_the_table_holds_them() {
     );
     assert!(important.name(ords.len() as u32).is_empty());
 }
+
+/// `score_important` scores the important places word by word over their names' postings; it
+/// must give `CommonWordsScorer`'s scores to the last bit, or candidates would change order.
+#[test]
+fn scoring_the_important_places_by_postings_gives_the_same_scores_bit_for_bit() {
+    use adresse::search::common_words::{
+        score_important, CommonWord, CommonWordsScorer, FieldStats, TextField,
+    };
+    use tantivy::Term;
+
+    let index = Index::open(fixture_index()).unwrap();
+    let searcher = index.reader.searcher();
+    let stats = |field| FieldStats::of(&searcher, field);
+    let held = |field, word: &str| {
+        searcher
+            .doc_freq(&Term::from_field_text(field, word))
+            .unwrap()
+    };
+    // Words as retrieval makes them: whole words in both fields, a word being typed with its
+    // completions, a number with its ordinal ("8" and "8e").
+    let whole = |word: &str, boost: f32| {
+        let mut common = CommonWord::default();
+        for (which, field, field_boost) in [
+            (TextField::Name, index.fields.name, 2.0),
+            (TextField::Place, index.fields.place, 1.0),
+        ] {
+            common.add_term(
+                which,
+                word,
+                held(field, word),
+                boost * field_boost,
+                stats(field),
+            );
+        }
+        common
+    };
+    let typed = |prefix: &str| {
+        let mut common = whole(prefix, 1.0);
+        common.add_prefix(TextField::Name, prefix, 7.0);
+        common.add_prefix(TextField::Place, prefix, 3.5);
+        common
+    };
+    let mut number = whole("8", 1.0);
+    number.add_term(
+        TextField::Name,
+        "8e",
+        held(index.fields.name, "8e"),
+        1.8,
+        stats(index.fields.name),
+    );
+    let queries: Vec<Vec<CommonWord>> = vec![
+        vec![number.clone(), typed("ru")],
+        vec![number, whole("rue", 1.0), whole("de", 0.2), typed("l")],
+        vec![whole("avenue", 1.0), whole("paris", 1.0), typed("cha")],
+        vec![typed("g")],
+    ];
+    let important = &index.important_words;
+    let every_place: Vec<u32> = (0..important.len() as u32).collect();
+    for (n, words) in queries.iter().enumerate() {
+        let by_postings = score_important(words, important, &every_place);
+        let by_place = CommonWordsScorer::new(words, important).score_all(&every_place);
+        let bits = |scores: &[f32]| scores.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&by_postings), bits(&by_place), "query {n}");
+        let scored = by_postings.iter().filter(|s| **s > 0.0).count();
+        assert!(scored > 10, "query {n}: only {scored} places score");
+    }
+}

@@ -5,9 +5,13 @@
 //! thousand places, each scored by the query's words (`search::common_words`). In the mapped
 //! place table their words lie scattered over a gigabyte at France scale: every query paid a
 //! cache miss, and mostly a page-table walk, for each of them. Side by side, they are a few
-//! hundred kilobytes that stay in cache from one query to the next.
+//! hundred kilobytes that stay in cache from one query to the next. Their names are indexed
+//! too (word → places, and the sorted words for completions), so that a query's words are
+//! scored word by word (`search::common_words::score_important`).
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use super::places::Texts;
 use super::word_ids::WordIds;
@@ -29,6 +33,11 @@ pub struct ImportantWords {
     place_words: Vec<u64>,
     place_starts: Vec<u32>,
     place_texts: Vec<String>,
+    /// For each name word hash, the places whose name holds it and how many times.
+    name_postings: FxHashMap<u64, Vec<(u32, u32)>>,
+    /// Every name word, sorted, with the places whose name holds it: completions of a word
+    /// being typed are a range of it.
+    name_vocabulary: Vec<(String, Vec<u32>)>,
 }
 
 impl ImportantWords {
@@ -58,7 +67,61 @@ impl ImportantWords {
             });
             words.place_text_of.push(local);
         }
+        words.index_names();
         words
+    }
+
+    /// Fills the postings and the vocabulary of the names.
+    fn index_names(&mut self) {
+        let mut postings: FxHashMap<u64, Vec<(u32, u32)>> = FxHashMap::default();
+        let mut vocabulary: HashMap<&str, Vec<u32>> = HashMap::new();
+        for i in 0..self.ords.len() as u32 {
+            for &hash in self.name(i) {
+                let places = postings.entry(hash).or_default();
+                match places.last_mut() {
+                    Some((place, tf)) if *place == i => *tf += 1,
+                    _ => places.push((i, 1)),
+                }
+            }
+            for word in self.names[i as usize].split(' ').filter(|w| !w.is_empty()) {
+                let places = vocabulary.entry(word).or_default();
+                if places.last() != Some(&i) {
+                    places.push(i);
+                }
+            }
+        }
+        let mut vocabulary: Vec<(String, Vec<u32>)> = vocabulary
+            .into_iter()
+            .map(|(word, places)| (word.to_string(), places))
+            .collect();
+        vocabulary.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.name_postings = postings;
+        self.name_vocabulary = vocabulary;
+    }
+
+    /// How many places there are.
+    pub fn len(&self) -> usize {
+        self.ords.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ords.is_empty()
+    }
+
+    /// The places whose name holds the word of hash `hash`, each with how many times.
+    pub fn holding(&self, hash: u64) -> &[(u32, u32)] {
+        self.name_postings.get(&hash).map_or(&[], Vec::as_slice)
+    }
+
+    /// The places whose name has a word starting with `prefix`, each once per such word.
+    pub fn completing<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = u32> + 'a {
+        let first = self
+            .name_vocabulary
+            .partition_point(|(word, _)| word.as_str() < prefix);
+        self.name_vocabulary[first..]
+            .iter()
+            .take_while(move |(word, _)| word.starts_with(prefix))
+            .flat_map(|(_, places)| places.iter().copied())
     }
 
     /// The places, in place order; place `i` here is `ords()[i]` in the index.

@@ -19,7 +19,9 @@ pub use super::sources::{Source, Sources};
 
 use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
 
-use super::common_words::{CommonWord, CommonWordsScorer, FieldStats, MappedWords, TextField};
+use super::common_words::{
+    score_important, CommonWord, CommonWordsScorer, FieldStats, MappedWords, TextField,
+};
 use super::query::{is_postcode, ParsedQuery, QueryToken};
 use super::Filters;
 
@@ -396,7 +398,7 @@ fn most_important(
 ) -> Vec<(usize, u32)> {
     let mut scored: Vec<(f32, usize, u32)> = Vec::new();
     for (i, source) in sources.0.iter().enumerate() {
-        // Their words side by side, in place order (for `CommonWordsScorer`), by local index.
+        // Their words side by side, by local index.
         let important = source.important_words;
         let ords = important.ords();
         let local: Vec<u32> = (0..ords.len() as u32)
@@ -406,8 +408,7 @@ fn most_important(
                     .is_some_and(|mask| mask.contains(ords[l as usize]))
             })
             .collect();
-        let mut common = CommonWordsScorer::new(common_words, important);
-        let common_scores = common.score_all(&local);
+        let common_scores = score_important(common_words, important, &local);
         for (l, words) in local.into_iter().zip(common_scores) {
             let ord = ords[l as usize];
             if words <= 0.0 {

@@ -235,7 +235,8 @@ impl PlaceWords for MappedWords<'_> {
     }
 }
 
-/// The copied words of the most important places: nothing to fetch, they stay in cache.
+/// The copied words of the most important places, place by place: the reference that
+/// `score_important` must agree with (see its test).
 impl PlaceWords for ImportantWords {
     fn name(&self, place: u32) -> &[u64] {
         ImportantWords::name(self, place)
@@ -254,6 +255,77 @@ impl PlaceWords for ImportantWords {
     }
 
     fn prefetch(&self, _: u32, _: Stage, _: bool) {}
+}
+
+/// The scores of the most important places `places` (local indexes, in order), the same as
+/// `CommonWordsScorer` computes them, but word by word over the names' postings rather than
+/// place by place over every part of every word. A query of only common words scores all of
+/// these places (a third of keystroke requests); those requests took half the time this way
+/// on the France-scale index (188-289 against 363-526 µs).
+pub fn score_important(
+    words: &[CommonWord],
+    important: &ImportantWords,
+    places: &[u32],
+) -> Vec<f32> {
+    if words.is_empty() {
+        return vec![0.0; places.len()];
+    }
+    // What each word adds through the name field, by place; added part by part in the order
+    // `CommonWord::score_field` adds them, so that every sum is the same to the last bit.
+    let mut by_word: Vec<Vec<f32>> = Vec::with_capacity(words.len());
+    let mut completes = vec![false; important.len()];
+    for word in words {
+        let mut adds = vec![0.0f32; important.len()];
+        for part in &word.parts {
+            match part {
+                Part::Term {
+                    field: TextField::Name,
+                    hash,
+                    weight,
+                    stats,
+                } => {
+                    for &(place, tf) in important.holding(*hash) {
+                        let length = important.name(place).len();
+                        adds[place as usize] += weight * stats.tf_part(tf, length);
+                    }
+                }
+                Part::Prefix {
+                    field: TextField::Name,
+                    prefix,
+                    score,
+                    ..
+                } => {
+                    completes.fill(false);
+                    for place in important.completing(prefix) {
+                        completes[place as usize] = true;
+                    }
+                    for (add, completed) in adds.iter_mut().zip(&completes) {
+                        if *completed {
+                            *add += score;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        by_word.push(adds);
+    }
+    let mut place_scores: FxHashMap<u32, f32> = FxHashMap::default();
+    places
+        .iter()
+        .map(|&place| {
+            let place_field = important.place_text_id(place).map_or(0.0, |id| {
+                *place_scores.entry(id).or_insert_with(|| {
+                    let (hashes, text) = important.place_text(id);
+                    words
+                        .iter()
+                        .map(|w| w.score_field(TextField::Place, hashes, text))
+                        .sum()
+                })
+            });
+            place_field + by_word.iter().map(|adds| adds[place as usize]).sum::<f32>()
+        })
+        .collect()
 }
 
 /// What the common words of a query add to each candidate's score. Places of one commune
