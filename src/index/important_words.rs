@@ -1,11 +1,11 @@
 //! The words of the most important places (`DocInfo::most_important`), copied together when
 //! the index opens.
 //!
-//! A query whose every word is too common to walk ("29 ru") is answered from these few
-//! thousand places, each scored by the query's words (`search::common_words`). In the mapped
-//! place table their words lie scattered over a gigabyte at France scale: every query paid a
-//! cache miss, and mostly a page-table walk, for each of them. Side by side, they are a few
-//! hundred kilobytes that stay in cache from one query to the next. Their names are indexed
+//! A query whose every word is too common to walk ("29 ru") is answered from these 2,000
+//! places, each scored by the query's words (`search::common_words`). In the mapped place
+//! table their words lie scattered over a gigabyte at France scale, a few cache misses for
+//! each of them at every query. Side by side, they are a few hundred kilobytes that stay in
+//! cache from one query to the next. Their names are indexed
 //! too (word → places, and the sorted words for completions), so that a query's words are
 //! scored word by word (`search::common_words::score_important`).
 
