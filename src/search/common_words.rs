@@ -189,6 +189,16 @@ impl CommonWord {
 /// enough to cover a memory load while scoring the ones between.
 const PREFETCH_DISTANCE: usize = 8;
 
+/// What `words` add through one field of a place, the field given as word hashes (and as
+/// text, for completions). Every scorer sums the words in this order, so that scores agree to
+/// the last bit.
+fn field_score(words: &[CommonWord], field: TextField, hashes: &[u64], text: &str) -> f32 {
+    words
+        .iter()
+        .map(|w| w.score_field(field, hashes, text))
+        .sum()
+}
+
 /// Where a scorer reads the places' words: the mapped place table, or the copy of the most
 /// important places' words (`ImportantWords`), whose places are known by a local index.
 pub trait PlaceWords {
@@ -317,10 +327,7 @@ pub fn score_important(
             let place_field = important.place_text_id(place).map_or(0.0, |id| {
                 *place_scores.entry(id).or_insert_with(|| {
                     let (hashes, text) = important.place_text(id);
-                    words
-                        .iter()
-                        .map(|w| w.score_field(TextField::Place, hashes, text))
-                        .sum()
+                    field_score(words, TextField::Place, hashes, text)
                 })
             });
             place_field + by_word.iter().map(|adds| adds[place as usize]).sum::<f32>()
@@ -387,10 +394,7 @@ impl<'a, W: PlaceWords> CommonWordsScorer<'a, W> {
                 _ => {
                     let score = *self.place_scores.entry(id).or_insert_with(|| {
                         let (hashes, text) = places.place_text(id);
-                        words
-                            .iter()
-                            .map(|w| w.score_field(TextField::Place, hashes, text))
-                            .sum()
+                        field_score(words, TextField::Place, hashes, text)
                     });
                     self.last_place = Some((id, score));
                     score
@@ -404,10 +408,6 @@ impl<'a, W: PlaceWords> CommonWordsScorer<'a, W> {
         } else {
             ""
         };
-        place_field
-            + words
-                .iter()
-                .map(|w| w.score_field(TextField::Name, hashes, name_text))
-                .sum::<f32>()
+        place_field + field_score(words, TextField::Name, hashes, name_text)
     }
 }
