@@ -22,6 +22,7 @@ use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
 use super::common_words::{
     score_important, CommonWord, CommonWordsScorer, FieldStats, MappedWords, TextField,
 };
+use super::completion::CompletionQuery;
 use super::query::{is_postcode, ParsedQuery, QueryToken};
 use super::Filters;
 
@@ -510,12 +511,8 @@ fn word_clause(
         if token.is_prefix {
             // Completions of the word being typed, as typed and as expanded.
             for prefix in dedup([token.typed.as_str(), token.text.as_str()]) {
-                let term = Term::from_field_text(field, prefix);
                 let prefix_boost = PREFIX_WEIGHT * rarest * boost * field_boost;
-                alternatives.push(boosted(
-                    FuzzyTermQuery::new_prefix(term, 0, false),
-                    prefix_boost,
-                ));
+                alternatives.push(boosted(CompletionQuery::new(field, prefix), prefix_boost));
                 if let Some(common) = common.as_mut() {
                     common.add_prefix(which, prefix, prefix_boost);
                 }

@@ -4,6 +4,7 @@
 pub mod candidates;
 mod collect;
 pub mod common_words;
+pub mod completion;
 pub mod query;
 pub mod score;
 pub mod sources;

@@ -1,0 +1,86 @@
+//! `CompletionQuery` must match what tantivy's prefix automaton matches, document for document
+//! and score for score, whether it gathers the documents into a list (few) or a bitset (many),
+//! alone or intersected with another word (which seeks through it).
+
+mod common;
+
+use adresse::index::Index;
+use adresse::search::completion::CompletionQuery;
+use common::fixture_index;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Searcher, Term};
+
+fn automaton(field: Field, prefix: &str) -> Box<dyn Query> {
+    Box::new(FuzzyTermQuery::new_prefix(
+        Term::from_field_text(field, prefix),
+        0,
+        false,
+    ))
+}
+
+/// Every match, by document, with its score.
+fn matches(searcher: &Searcher, query: &dyn Query) -> Vec<(DocAddress, u32)> {
+    let everything = TopDocs::with_limit(1_000_000).order_by_score();
+    let mut found: Vec<(DocAddress, u32)> = searcher
+        .search(query, &everything)
+        .unwrap()
+        .into_iter()
+        .map(|(score, address)| (address, score.to_bits()))
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+#[test]
+fn completions_match_what_the_prefix_automaton_matches() {
+    let index = Index::open(fixture_index()).unwrap();
+    let searcher = index.reader.searcher();
+    let max_doc: u32 = searcher.segment_readers().iter().map(|s| s.max_doc()).sum();
+    let fields = [index.fields.name, index.fields.place];
+    let (mut few, mut many) = (0, 0);
+    // A letter (thousands of documents), common and rare starts, accents, a whole word, and
+    // starts that no word has.
+    for prefix in [
+        "r", "ru", "bou", "rivol", "é", "ch", "gap", "75011", "0", "zzq", "rue d",
+    ] {
+        for field in fields {
+            let ours = CompletionQuery::new(field, prefix);
+            let theirs = automaton(field, prefix);
+            let found = matches(&searcher, &ours);
+            assert_eq!(found, matches(&searcher, theirs.as_ref()), "{prefix:?}");
+            // Fewer documents than one in 16 can only come from the list; more, from the bitset.
+            if found.is_empty() {
+                continue;
+            } else if (found.len() as u32) * 16 > max_doc {
+                many += 1;
+            } else {
+                few += 1;
+            }
+            // Boosted, and intersected with a word that seeks through the completions.
+            let street = TermQuery::new(
+                Term::from_field_text(index.fields.name, "rue"),
+                IndexRecordOption::WithFreqs,
+            );
+            let both = |completions: Box<dyn Query>| {
+                BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(street.clone()) as Box<dyn Query>),
+                    (Occur::Must, Box::new(BoostQuery::new(completions, 0.7))),
+                ])
+            };
+            let ours_both = both(Box::new(ours.clone()));
+            let theirs_both = both(automaton(field, prefix));
+            assert_eq!(
+                matches(&searcher, &ours_both),
+                matches(&searcher, &theirs_both),
+                "rue + {prefix:?}"
+            );
+            assert_eq!(
+                searcher.search(&ours_both, &Count).unwrap(),
+                searcher.search(&theirs_both, &Count).unwrap()
+            );
+        }
+    }
+    assert!(few >= 4 && many >= 2, "{few} lists and {many} bitsets");
+}
