@@ -380,22 +380,36 @@ fn retrieve_on_fixture(
 }
 
 /// "Paris 18e" holds 641 places of the real data and "18e" is the rarest word of this query: the
-/// selection within the budget leaves words out, and the wide one (tried when every candidate
-/// fits poorly) takes every word that may select, bringing places the budget did not.
+/// selection within the budget leaves words out, and widening (tried when every candidate fits
+/// poorly) takes every word that may select, bringing places the budget did not, among the
+/// best of both by score.
 #[test]
 fn the_wide_selection_takes_the_words_the_budget_left_out() {
-    use adresse::search::candidates::Breadth;
+    use adresse::search::candidates::{Breadth, Retrieval, Source, Sources};
+    use adresse::search::{Filters, ParsedQuery};
 
-    let budget = retrieve_on_fixture("18e avenue de provence gap", false, Breadth::Budget);
-    let wide = retrieve_on_fixture("18e avenue de provence gap", false, Breadth::Wide);
+    let index = common::geocoder().index();
+    let sources = Sources(vec![Source::of(index, None)]);
+    let query = ParsedQuery::parse("18e avenue de provence gap", false);
+    let retrieval = Retrieval::new(&sources, &index.fields, &query, &Filters::default());
+    let budget = retrieval.retrieve(None, 5, 105, Breadth::Budget).unwrap();
     assert!(budget.narrowed, "the budget selection leaves words out");
-    assert!(!wide.narrowed, "the wide selection is the widest");
-    assert!(
-        wide.found.iter().any(|c| !budget.found.contains(c)),
-        "the wide selection brings other places"
-    );
-    // One word that may select, and it does: nothing was left out.
-    assert!(!retrieve_on_fixture("provence", false, Breadth::Budget).narrowed);
+    let added = retrieval.widen(&budget, None, 105).unwrap();
+    assert!(!added.is_empty(), "the wide selection brings other places");
+    assert!(added.len() <= 105);
+    assert!(added.iter().all(|c| !budget.found.contains(c)));
+    // Places of Gap, which the budget ("18e" and the words as rare) left out.
+    let in_gap = added
+        .iter()
+        .filter(|&&(_, ord)| index.place(ord).unwrap().citycode == "05061")
+        .count();
+    assert!(in_gap > 0, "{added:?}");
+    // One word that may select, and it does: nothing was left out, nothing to widen.
+    let provence = ParsedQuery::parse("provence", false);
+    let retrieval = Retrieval::new(&sources, &index.fields, &provence, &Filters::default());
+    let budget = retrieval.retrieve(None, 5, 105, Breadth::Budget).unwrap();
+    assert!(!budget.narrowed);
+    assert!(retrieval.widen(&budget, None, 105).unwrap().is_empty());
 }
 
 /// Digits typed after the street start a postcode: "0510" brings in places of the 0510x

@@ -48,7 +48,7 @@ const TYPO_WEIGHT: f32 = 0.7;
 /// France still brought them all in.
 const SELECT_BUDGET: u64 = 1_000;
 const SELECTABLE_MAX_DOCS: u64 = 10_000;
-/// The budget of `Breadth::Wide`: a second chance for a query whose first candidates all fit
+/// The budget of `Retrieval::widen`: a second chance for a query whose first candidates all fit
 /// it poorly, bounded so that a query of nothing but noise still costs a few milliseconds (on
 /// the 237k real data, "rue", "de", "la" and "paris" are each held by fewer than 10,000).
 const WIDE_BUDGET: u64 = SELECTABLE_MAX_DOCS;
@@ -66,9 +66,6 @@ pub enum Breadth {
     Narrow,
     /// The rarest, within `SELECT_BUDGET` (all of them when that finds too few places).
     Budget,
-    /// The rarest, within `WIDE_BUDGET`: for a query whose budgeted candidates all fit it
-    /// poorly.
-    Wide,
 }
 
 /// The candidates of a query, and whether a wider selection of words could bring others.
@@ -78,6 +75,9 @@ pub struct Retrieved {
     pub found: Vec<(usize, u32)>,
     /// Some word that may select was left out of the selection.
     pub narrowed: bool,
+    /// When `narrowed`, the words that selected and the scores of `found`, in order: what
+    /// `Retrieval::widen` builds on.
+    selection: Option<(Vec<bool>, Vec<f32>)>,
 }
 
 /// A query's words made into clauses once (documents holding each, near spellings, glued and
@@ -123,6 +123,101 @@ impl<'s, 'a> Retrieval<'s, 'a> {
             breadth,
         )
     }
+
+    /// The candidates a wider selection of words adds to `budgeted` (the words held by at most
+    /// `WIDE_BUDGET` documents together), for a query whose budgeted candidates all fit it
+    /// poorly. The places the budgeted words hold were all scored already: only the others are
+    /// walked and scored, and the best of both make the `limit` best, of which those not
+    /// already found are returned. Walking them all again ("41 b quai de la l": the 9,418
+    /// places of "quai" across France, then those 9,418 and 175 more) scored every one of them
+    /// a second time.
+    pub fn widen(
+        &self,
+        budgeted: &Retrieved,
+        near: Option<(f64, f64)>,
+        limit: usize,
+    ) -> Result<Vec<(usize, u32)>> {
+        let (Some((before, scores)), Some(wide)) = (
+            budgeted.selection.as_ref(),
+            select(&self.clauses, WIDE_BUDGET),
+        ) else {
+            return Ok(Vec::new());
+        };
+        // The words the wide selection adds select and the other words rank, as they would in
+        // a wide retrieval; the budgeted words neither select nor rank, for the places left
+        // hold none of them and score the same without them.
+        let added: Vec<bool> = wide.iter().zip(before).map(|(w, b)| *w && !*b).collect();
+        if !added.iter().any(|a| *a) {
+            return Ok(Vec::new());
+        }
+        let others = self
+            .clauses
+            .iter()
+            .zip(before.iter().zip(&added))
+            .filter(|(_, (held_before, _))| !**held_before)
+            .map(|(clause, (_, added))| (clause, *added));
+        let (mut query, common_words) = selection_query(others, false, &self.filter);
+        let held_before: Vec<(Occur, Box<dyn Query>)> = self
+            .clauses
+            .iter()
+            .zip(before)
+            .filter(|(_, selected)| **selected)
+            .map(|(clause, _)| (Occur::Should, clause.query.box_clone()))
+            .collect();
+        query.push((Occur::MustNot, Box::new(BooleanQuery::new(held_before))));
+        let scored_others = best_of(
+            self.sources,
+            &BooleanQuery::new(query),
+            &common_words,
+            near,
+            limit,
+        )?;
+        let found_before = budgeted
+            .found
+            .iter()
+            .zip(scores)
+            .map(|(&(source, ord), &score)| (score, source, ord));
+        Ok(
+            best_ranked(found_before.chain(scored_others).collect(), limit)
+                .into_iter()
+                .map(|(_, source, ord)| (source, ord))
+                .filter(|candidate| !budgeted.found.contains(candidate))
+                .collect(),
+        )
+    }
+}
+
+/// The query of the clauses that select (all of them required when `together`, else any), with
+/// the others ranking what it finds: those that can be scored from a place's words (returned),
+/// the others as tantivy clauses; and the filters.
+fn selection_query<'c>(
+    clauses: impl Iterator<Item = (&'c Clause, bool)>,
+    together: bool,
+    filter: &[(Occur, Box<dyn Query>)],
+) -> (Vec<(Occur, Box<dyn Query>)>, Vec<CommonWord>) {
+    let mut selecting: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut common_words: Vec<CommonWord> = Vec::new();
+    let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (clause, selects) in clauses {
+        if selects {
+            selecting.push((Occur::Should, clause.query.box_clone()));
+        } else if let Some(common) = &clause.common {
+            common_words.push(common.clone());
+        } else {
+            common_in_tantivy.push((Occur::Should, clause.query.box_clone()));
+        }
+    }
+    let mut query: Vec<(Occur, Box<dyn Query>)> = if together {
+        selecting
+            .into_iter()
+            .map(|(_, query)| (Occur::Must, query))
+            .collect()
+    } else {
+        vec![(Occur::Must, Box::new(BooleanQuery::new(selecting)))]
+    };
+    query.extend(common_in_tantivy);
+    query.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
+    (query, common_words)
 }
 
 /// The clauses of a query's words, and of its words glued or split as names spell them.
@@ -207,7 +302,6 @@ fn retrieve(
         // One pass, whose words `narrow_selection` chooses.
         Breadth::Narrow => &[NARROW_BUDGET],
         Breadth::Budget => &[SELECT_BUDGET, u64::MAX],
-        Breadth::Wide => &[WIDE_BUDGET],
     };
     for &budget in budgets {
         let (selected, together) = if breadth == Breadth::Narrow {
@@ -230,35 +324,22 @@ fn retrieve(
             ?selected,
             "selecting words"
         );
-        let mut selecting: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut common_words: Vec<CommonWord> = Vec::new();
-        let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (clause, selects) in clauses.iter().zip(&selected) {
-            if *selects {
-                selecting.push((Occur::Should, clause.query.box_clone()));
-            } else if let Some(common) = &clause.common {
-                common_words.push(common.clone());
-            } else {
-                common_in_tantivy.push((Occur::Should, clause.query.box_clone()));
-            }
-        }
-        let mut query_clauses: Vec<(Occur, Box<dyn Query>)> = if together {
-            selecting
-                .into_iter()
-                .map(|(_, query)| (Occur::Must, query))
-                .collect()
-        } else {
-            vec![(Occur::Must, Box::new(BooleanQuery::new(selecting)))]
-        };
-        query_clauses.extend(common_in_tantivy);
-        query_clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-        found = best_of(
+        let (query, common_words) = selection_query(
+            clauses.iter().zip(selected.iter().copied()),
+            together,
+            filter,
+        );
+        let scored = best_of(
             sources,
-            &BooleanQuery::new(query_clauses),
+            &BooleanQuery::new(query),
             &common_words,
             near,
             limit,
         )?;
+        found = scored
+            .iter()
+            .map(|&(_, source, ord)| (source, ord))
+            .collect();
         // When every clause selects, the fallback below would find the same places. A narrow
         // try has no fallback: the caller goes on to the budget.
         if found.len() >= limit.min(MIN_CANDIDATES)
@@ -272,7 +353,17 @@ fn retrieve(
                         .zip(&selected)
                         .any(|(in_wide, here)| *in_wide && !*here)
                 });
-            return Ok(Retrieved { found, narrowed });
+            let selection = narrowed.then(|| {
+                (
+                    selected,
+                    scored.iter().map(|&(score, _, _)| score).collect(),
+                )
+            });
+            return Ok(Retrieved {
+                found,
+                narrowed,
+                selection,
+            });
         }
         tried = Some(selected);
     }
@@ -295,6 +386,7 @@ fn retrieve(
         return Ok(Retrieved {
             found,
             narrowed: false,
+            selection: None,
         });
     }
     let any_word = BooleanQuery::new(
@@ -308,6 +400,7 @@ fn retrieve(
     Ok(Retrieved {
         found: top_places(sources, &BooleanQuery::new(query_clauses), near, limit)?,
         narrowed: false,
+        selection: None,
     })
 }
 
@@ -422,12 +515,15 @@ fn most_important(
         }
     }
     best_ranked(scored, limit)
+        .into_iter()
+        .map(|(_, source, ord)| (source, ord))
+        .collect()
 }
 
 /// The `limit` best of (score, source, ord), best first: ties go to the base, then to the lower
 /// `ord`, for answers that do not depend on how documents fell into segments. Only the best
 /// are sorted.
-fn best_ranked(mut scored: Vec<(f32, usize, u32)>, limit: usize) -> Vec<(usize, u32)> {
+fn best_ranked(mut scored: Vec<(f32, usize, u32)>, limit: usize) -> Vec<(f32, usize, u32)> {
     let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {
         b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
     };
@@ -436,7 +532,7 @@ fn best_ranked(mut scored: Vec<(f32, usize, u32)>, limit: usize) -> Vec<(usize, 
         scored.truncate(limit);
     }
     scored.sort_unstable_by(by_rank);
-    scored.into_iter().map(|(_, i, ord)| (i, ord)).collect()
+    scored
 }
 
 /// Shortest start of a word being typed that may bring candidates in by itself.
@@ -766,8 +862,8 @@ fn top_places(
     Ok(found.into_iter().map(|(_, i, ord)| (i, ord)).collect())
 }
 
-/// The `limit` best places among every match of `query` (the rare words) in every source:
-/// their BM25 plus what the common words add, scaled by `rank_factor`. Ties go to the base,
+/// The `limit` best places among every match of `query` (the rare words) in every source, as
+/// (score, source, ord): their BM25 plus what the common words add, scaled by `rank_factor`. Ties go to the base,
 /// then to the lower `ord`, for answers that do not depend on how documents fell into segments.
 fn best_of(
     sources: &Sources,
@@ -775,7 +871,7 @@ fn best_of(
     common_words: &[CommonWord],
     near: Option<(f64, f64)>,
     limit: usize,
-) -> Result<Vec<(usize, u32)>> {
+) -> Result<Vec<(f32, usize, u32)>> {
     // (score, source, ord)
     let mut scored: Vec<(f32, usize, u32)> = Vec::new();
     for (i, source) in sources.0.iter().enumerate() {

@@ -36,7 +36,7 @@ const EXTRA_CANDIDATES_NARROW: usize = 10;
 const RESCORE_AHEAD: usize = 4;
 
 /// A best score below this sends the query back to retrieval with every word that may select
-/// (`Breadth::Wide`). On the France-scale index, 453 of the 13,977 quality queries (QUALITY.md)
+/// (`Retrieval::widen`). On the France-scale index, 453 of the 13,977 quality queries (QUALITY.md)
 /// answered below 0.6 and every one of them was wrong; above 0.8, 0.5% were.
 const WIDEN_BELOW: f64 = 0.7;
 
@@ -224,12 +224,12 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
         .fold(0.0, f64::max);
     if retrieved.narrowed && best < WIDEN_BELOW {
         tracing::debug!(q = request.q, best, "widening the word selection");
-        let wider: Vec<(usize, u32)> = retrieve(candidates::Breadth::Wide)?
-            .found
+        let limit =
+            request.limit + extra_candidates(request.autocomplete, candidates::Breadth::Budget);
+        let wider: Vec<(usize, u32)> = retrieval
+            .widen(&retrieved, request.near, limit)?
             .into_iter()
-            .filter(|candidate| {
-                !retrieved.found.contains(candidate) && !narrow_found.contains(candidate)
-            })
+            .filter(|candidate| !narrow_found.contains(candidate))
             .collect();
         scored_hits.extend(rescore(&wider));
     }
