@@ -863,8 +863,9 @@ fn top_places(
 }
 
 /// The `limit` best places among every match of `query` (the rare words) in every source, as
-/// (score, source, ord): their BM25 plus what the common words add, scaled by `rank_factor`. Ties go to the base,
-/// then to the lower `ord`, for answers that do not depend on how documents fell into segments.
+/// (score, source, ord): their BM25 plus what the common words add, scaled by `rank_factor`.
+/// Ties go to the base, then to the lower `ord`, for answers that do not depend on how
+/// documents fell into segments.
 fn best_of(
     sources: &Sources,
     query: &dyn Query,
