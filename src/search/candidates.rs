@@ -1,29 +1,25 @@
 //! Candidate retrieval: a tantivy query built from the parsed query, giving the hundred or so places
 //! that share words with it, ranked by BM25 tweaked by importance (and proximity when a
-//! location is given). The real ranking happens afterwards, in `score`.
+//! location is given; the matches are scored and the best kept in `ranking`). The real ranking
+//! happens afterwards, in `score`.
 
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Score, SegmentOrdinal, Term};
+use tantivy::Term;
 
 use crate::error::Result;
-use crate::index::doc_info::{RankFacts, SegmentDocs};
 use crate::index::schema::Fields;
-use crate::index::spatial::haversine_m;
 use crate::model::Kind;
 use crate::text::is_stopword;
 
 pub use super::sources::{Source, Sources};
 
-use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
-
-use super::common_words::{
-    score_important, CommonWord, CommonWordsScorer, FieldStats, MappedWords, TextField,
-};
+use super::common_words::{CommonWord, FieldStats, TextField};
 use super::completion::CompletionQuery;
 use super::query::{is_postcode, ParsedQuery, QueryToken};
+use super::ranking::{best_of, best_ranked, most_important, top_places};
 use super::Filters;
 
 /// A token's own name matters more than where the place is.
@@ -481,60 +477,6 @@ fn narrow_selection(clauses: &[Clause]) -> Option<(Vec<bool>, bool)> {
     Some((selected, true))
 }
 
-/// The `limit` best of each source's most important places (`DocInfo::most_important`),
-/// scored by the query's words that can be scored from a place's own words, and scaled by
-/// `rank_factor`; none of a source's mask.
-fn most_important(
-    sources: &Sources,
-    common_words: &[CommonWord],
-    near: Option<(f64, f64)>,
-    limit: usize,
-) -> Vec<(usize, u32)> {
-    let mut scored: Vec<(f32, usize, u32)> = Vec::new();
-    for (i, source) in sources.0.iter().enumerate() {
-        // Their words side by side, by local index.
-        let important = source.important_words;
-        let ords = important.ords();
-        let local: Vec<u32> = (0..ords.len() as u32)
-            .filter(|&l| {
-                !source
-                    .mask
-                    .is_some_and(|mask| mask.contains(ords[l as usize]))
-            })
-            .collect();
-        let common_scores = score_important(common_words, important, &local);
-        for (l, words) in local.into_iter().zip(common_scores) {
-            let ord = ords[l as usize];
-            if words <= 0.0 {
-                continue;
-            }
-            let Some(facts) = source.docs.facts(ord) else {
-                continue;
-            };
-            scored.push((words * rank_factor(facts, near), i, ord));
-        }
-    }
-    best_ranked(scored, limit)
-        .into_iter()
-        .map(|(_, source, ord)| (source, ord))
-        .collect()
-}
-
-/// The `limit` best of (score, source, ord), best first: ties go to the base, then to the lower
-/// `ord`, for answers that do not depend on how documents fell into segments. Only the best
-/// are sorted.
-fn best_ranked(mut scored: Vec<(f32, usize, u32)>, limit: usize) -> Vec<(f32, usize, u32)> {
-    let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {
-        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-    };
-    if scored.len() > limit {
-        scored.select_nth_unstable_by(limit, by_rank);
-        scored.truncate(limit);
-    }
-    scored.sort_unstable_by(by_rank);
-    scored
-}
-
 /// Shortest start of a word being typed that may bring candidates in by itself.
 const PREFIX_SELECTS_MIN_LEN: usize = 3;
 
@@ -821,125 +763,6 @@ fn where_clause(fields: &Fields, query: &ParsedQuery, except: usize) -> Option<B
     } else {
         Some(Box::new(BooleanQuery::new(words)))
     }
-}
-
-/// Runs the query on every source; BM25 scaled by importance, and by proximity when a point is
-/// given; the best `limit` over all sources. Places of a source's mask rank below every other
-/// document, so they are collected only when nothing else is left, then dropped: they can
-/// never crowd out a real candidate.
-fn top_places(
-    sources: &Sources,
-    query: &dyn Query,
-    near: Option<(f64, f64)>,
-    limit: usize,
-) -> Result<Vec<(usize, u32)>> {
-    let mut found: Vec<(Score, usize, u32)> = Vec::new();
-    for (i, source) in sources.0.iter().enumerate() {
-        let collector = tweaked_top_docs(source, near, limit);
-        let top = if sources.0.len() == 1 {
-            source.searcher.search(query, &collector)?
-        } else {
-            // Scored with the statistics of all sources, so that scores compare across them.
-            source
-                .searcher
-                .search_with_statistics_provider(query, &collector, sources)?
-        };
-        for (score, address) in top {
-            if score == MASKED {
-                continue;
-            }
-            let segment = source.searcher.segment_reader(address.segment_ord);
-            if let Some(ord) = source.docs.ord(segment.segment_id(), address.doc_id) {
-                found.push((score, i, ord));
-            }
-        }
-    }
-    if sources.0.len() > 1 {
-        // Stable: equal scores keep the base first.
-        found.sort_by(|a, b| b.0.total_cmp(&a.0));
-        found.truncate(limit);
-    }
-    Ok(found.into_iter().map(|(_, i, ord)| (i, ord)).collect())
-}
-
-/// The `limit` best places among every match of `query` (the rare words) in every source, as
-/// (score, source, ord): their BM25 plus what the common words add, scaled by `rank_factor`.
-/// Ties go to the base, then to the lower `ord`, for answers that do not depend on how
-/// documents fell into segments.
-fn best_of(
-    sources: &Sources,
-    query: &dyn Query,
-    common_words: &[CommonWord],
-    near: Option<(f64, f64)>,
-    limit: usize,
-) -> Result<Vec<(f32, usize, u32)>> {
-    // (score, source, ord)
-    let mut scored: Vec<(f32, usize, u32)> = Vec::new();
-    for (i, source) in sources.0.iter().enumerate() {
-        let matches = if sources.0.len() == 1 {
-            source.searcher.search(query, &EveryMatch)?
-        } else {
-            // Scored with the statistics of all sources, so that scores compare across them.
-            source
-                .searcher
-                .search_with_statistics_provider(query, &EveryMatch, sources)?
-        };
-        // (BM25 of the rare words, factor, ord)
-        let mut found: Vec<(Score, f32, u32)> = Vec::with_capacity(matches.len());
-        let mut segment: Option<(SegmentOrdinal, Option<SegmentDocs>)> = None;
-        for (at, &(segment_ord, doc, score)) in matches.iter().enumerate() {
-            if segment.as_ref().is_none_or(|(s, _)| *s != segment_ord) {
-                let id = source.searcher.segment_reader(segment_ord).segment_id();
-                segment = Some((segment_ord, source.docs.segment(id)));
-            }
-            let Some(segment_docs) = segment.as_ref().and_then(|(_, d)| d.as_ref()) else {
-                continue;
-            };
-            // Thousands of matches are as many cache misses: ask for the ones ahead.
-            if let Some(&(ahead_segment, ahead, _)) = matches.get(at + DOC_PREFETCH_DISTANCE) {
-                if ahead_segment == segment_ord {
-                    segment_docs.prefetch(ahead);
-                }
-            }
-            let Some((ord, facts)) = segment_docs.get(doc) else {
-                continue;
-            };
-            if source.mask.is_some_and(|mask| mask.contains(ord)) {
-                continue;
-            }
-            found.push((score, rank_factor(facts, near), ord));
-        }
-        tracing::trace!(source = i, matches = found.len(), "rare-word candidates");
-        // In place order, places of one commune follow each other (see `CommonWordsScorer`).
-        found.sort_unstable_by_key(|&(_, _, ord)| ord);
-        let mapped = MappedWords {
-            ids: source.word_ids,
-            texts: source.texts,
-        };
-        let mut common = CommonWordsScorer::new(common_words, &mapped);
-        let ords: Vec<u32> = found.iter().map(|&(_, _, ord)| ord).collect();
-        let common_scores = common.score_all(&ords);
-        scored.extend(
-            found
-                .into_iter()
-                .zip(common_scores)
-                .map(|((score, factor, ord), common)| ((score + common) * factor, i, ord)),
-        );
-    }
-    Ok(best_ranked(scored, limit))
-}
-
-/// How many matches ahead `best_of` asks for a document's place and facts.
-const DOC_PREFETCH_DISTANCE: usize = 16;
-
-/// How much a place's importance, and its proximity when a point is given, scale its BM25.
-pub(super) fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
-    let mut factor = 1.0 + facts.importance as f64;
-    if let Some((qlon, qlat)) = near {
-        let km = haversine_m(qlon, qlat, facts.lon as f64, facts.lat as f64) / 1000.0;
-        factor *= 1.0 + 2.0 * (-(km / 50.0).powi(2)).exp();
-    }
-    factor as f32
 }
 
 fn boosted(query: impl Query + 'static, boost: f32) -> (Occur, Box<dyn Query>) {

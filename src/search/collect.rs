@@ -4,7 +4,7 @@
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::candidates::rank_factor;
+use super::ranking::rank_factor;
 use super::sources::Source;
 
 /// Collects every matching document with its score: rare words match few enough documents

@@ -6,6 +6,7 @@ mod collect;
 pub mod common_words;
 pub mod completion;
 pub mod query;
+mod ranking;
 pub mod score;
 pub mod sources;
 

@@ -1,0 +1,191 @@
+//! The best places among a query's matches: every match of the selecting words scored with
+//! what the common words add (`best_of`), tantivy's own top documents (`top_places`), the
+//! most important places ranked by their words alone (`most_important`), each scaled by
+//! importance and proximity (`rank_factor`), and ties broken the one way (`best_ranked`).
+
+use tantivy::query::Query;
+use tantivy::{Score, SegmentOrdinal};
+
+use crate::error::Result;
+use crate::index::doc_info::{RankFacts, SegmentDocs};
+use crate::index::spatial::haversine_m;
+
+use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
+use super::common_words::{score_important, CommonWord, CommonWordsScorer, MappedWords};
+use super::sources::Sources;
+
+/// The `limit` best of each source's most important places (`DocInfo::most_important`),
+/// scored by the query's words that can be scored from a place's own words, and scaled by
+/// `rank_factor`; none of a source's mask.
+pub(super) fn most_important(
+    sources: &Sources,
+    common_words: &[CommonWord],
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Vec<(usize, u32)> {
+    let mut scored: Vec<(f32, usize, u32)> = Vec::new();
+    for (i, source) in sources.0.iter().enumerate() {
+        // Their words side by side, by local index.
+        let important = source.important_words;
+        let ords = important.ords();
+        let local: Vec<u32> = (0..ords.len() as u32)
+            .filter(|&l| {
+                !source
+                    .mask
+                    .is_some_and(|mask| mask.contains(ords[l as usize]))
+            })
+            .collect();
+        let common_scores = score_important(common_words, important, &local);
+        for (l, words) in local.into_iter().zip(common_scores) {
+            let ord = ords[l as usize];
+            if words <= 0.0 {
+                continue;
+            }
+            let Some(facts) = source.docs.facts(ord) else {
+                continue;
+            };
+            scored.push((words * rank_factor(facts, near), i, ord));
+        }
+    }
+    best_ranked(scored, limit)
+        .into_iter()
+        .map(|(_, source, ord)| (source, ord))
+        .collect()
+}
+
+/// The `limit` best of (score, source, ord), best first: ties go to the base, then to the lower
+/// `ord`, for answers that do not depend on how documents fell into segments. Only the best
+/// are sorted.
+pub(super) fn best_ranked(
+    mut scored: Vec<(f32, usize, u32)>,
+    limit: usize,
+) -> Vec<(f32, usize, u32)> {
+    let by_rank = |a: &(f32, usize, u32), b: &(f32, usize, u32)| {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, by_rank);
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(by_rank);
+    scored
+}
+
+/// Runs the query on every source; BM25 scaled by importance, and by proximity when a point is
+/// given; the best `limit` over all sources. Places of a source's mask rank below every other
+/// document, so they are collected only when nothing else is left, then dropped: they can
+/// never crowd out a real candidate.
+pub(super) fn top_places(
+    sources: &Sources,
+    query: &dyn Query,
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Result<Vec<(usize, u32)>> {
+    let mut found: Vec<(Score, usize, u32)> = Vec::new();
+    for (i, source) in sources.0.iter().enumerate() {
+        let collector = tweaked_top_docs(source, near, limit);
+        let top = if sources.0.len() == 1 {
+            source.searcher.search(query, &collector)?
+        } else {
+            // Scored with the statistics of all sources, so that scores compare across them.
+            source
+                .searcher
+                .search_with_statistics_provider(query, &collector, sources)?
+        };
+        for (score, address) in top {
+            if score == MASKED {
+                continue;
+            }
+            let segment = source.searcher.segment_reader(address.segment_ord);
+            if let Some(ord) = source.docs.ord(segment.segment_id(), address.doc_id) {
+                found.push((score, i, ord));
+            }
+        }
+    }
+    if sources.0.len() > 1 {
+        // Stable: equal scores keep the base first.
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        found.truncate(limit);
+    }
+    Ok(found.into_iter().map(|(_, i, ord)| (i, ord)).collect())
+}
+
+/// The `limit` best places among every match of `query` (the rare words) in every source, as
+/// (score, source, ord): their BM25 plus what the common words add, scaled by `rank_factor`.
+/// Ties go to the base, then to the lower `ord`, for answers that do not depend on how
+/// documents fell into segments.
+pub(super) fn best_of(
+    sources: &Sources,
+    query: &dyn Query,
+    common_words: &[CommonWord],
+    near: Option<(f64, f64)>,
+    limit: usize,
+) -> Result<Vec<(f32, usize, u32)>> {
+    // (score, source, ord)
+    let mut scored: Vec<(f32, usize, u32)> = Vec::new();
+    for (i, source) in sources.0.iter().enumerate() {
+        let matches = if sources.0.len() == 1 {
+            source.searcher.search(query, &EveryMatch)?
+        } else {
+            // Scored with the statistics of all sources, so that scores compare across them.
+            source
+                .searcher
+                .search_with_statistics_provider(query, &EveryMatch, sources)?
+        };
+        // (BM25 of the rare words, factor, ord)
+        let mut found: Vec<(Score, f32, u32)> = Vec::with_capacity(matches.len());
+        let mut segment: Option<(SegmentOrdinal, Option<SegmentDocs>)> = None;
+        for (at, &(segment_ord, doc, score)) in matches.iter().enumerate() {
+            if segment.as_ref().is_none_or(|(s, _)| *s != segment_ord) {
+                let id = source.searcher.segment_reader(segment_ord).segment_id();
+                segment = Some((segment_ord, source.docs.segment(id)));
+            }
+            let Some(segment_docs) = segment.as_ref().and_then(|(_, d)| d.as_ref()) else {
+                continue;
+            };
+            // Thousands of matches are as many cache misses: ask for the ones ahead.
+            if let Some(&(ahead_segment, ahead, _)) = matches.get(at + DOC_PREFETCH_DISTANCE) {
+                if ahead_segment == segment_ord {
+                    segment_docs.prefetch(ahead);
+                }
+            }
+            let Some((ord, facts)) = segment_docs.get(doc) else {
+                continue;
+            };
+            if source.mask.is_some_and(|mask| mask.contains(ord)) {
+                continue;
+            }
+            found.push((score, rank_factor(facts, near), ord));
+        }
+        tracing::trace!(source = i, matches = found.len(), "rare-word candidates");
+        // In place order, places of one commune follow each other (see `CommonWordsScorer`).
+        found.sort_unstable_by_key(|&(_, _, ord)| ord);
+        let mapped = MappedWords {
+            ids: source.word_ids,
+            texts: source.texts,
+        };
+        let mut common = CommonWordsScorer::new(common_words, &mapped);
+        let ords: Vec<u32> = found.iter().map(|&(_, _, ord)| ord).collect();
+        let common_scores = common.score_all(&ords);
+        scored.extend(
+            found
+                .into_iter()
+                .zip(common_scores)
+                .map(|((score, factor, ord), common)| ((score + common) * factor, i, ord)),
+        );
+    }
+    Ok(best_ranked(scored, limit))
+}
+
+/// How many matches ahead `best_of` asks for a document's place and facts.
+const DOC_PREFETCH_DISTANCE: usize = 16;
+
+/// How much a place's importance, and its proximity when a point is given, scale its BM25.
+pub(super) fn rank_factor(facts: RankFacts, near: Option<(f64, f64)>) -> f32 {
+    let mut factor = 1.0 + facts.importance as f64;
+    if let Some((qlon, qlat)) = near {
+        let km = haversine_m(qlon, qlat, facts.lon as f64, facts.lat as f64) / 1000.0;
+        factor *= 1.0 + 2.0 * (-(km / 50.0).powi(2)).exp();
+    }
+    factor as f32
+}
