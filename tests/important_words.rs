@@ -4,7 +4,7 @@
 mod common;
 
 use adresse::index::Index;
-use common::fixture_index;
+use common::{common_word_queries, fixture_index};
 
 #[test]
 fn the_important_places_words_are_copied_as_the_table_holds_them() {
@@ -48,57 +48,10 @@ fn the_important_places_words_are_copied_as_the_table_holds_them() {
 /// must give `CommonWordsScorer`'s scores to the last bit, or candidates would change order.
 #[test]
 fn scoring_the_important_places_by_postings_gives_the_same_scores_bit_for_bit() {
-    use adresse::search::common_words::{
-        score_important, CommonWord, CommonWordsScorer, FieldStats, TextField,
-    };
-    use tantivy::Term;
+    use adresse::search::common_words::{score_important, CommonWordsScorer};
 
     let index = Index::open(fixture_index()).unwrap();
-    let searcher = index.reader.searcher();
-    let stats = |field| FieldStats::of(&searcher, field);
-    let held = |field, word: &str| {
-        searcher
-            .doc_freq(&Term::from_field_text(field, word))
-            .unwrap()
-    };
-    // Words as retrieval makes them: whole words in both fields, a word being typed with its
-    // completions, a number with its ordinal ("8" and "8e").
-    let whole = |word: &str, boost: f32| {
-        let mut common = CommonWord::default();
-        for (which, field, field_boost) in [
-            (TextField::Name, index.fields.name, 2.0),
-            (TextField::Place, index.fields.place, 1.0),
-        ] {
-            common.add_term(
-                which,
-                word,
-                held(field, word),
-                boost * field_boost,
-                stats(field),
-            );
-        }
-        common
-    };
-    let typed = |prefix: &str| {
-        let mut common = whole(prefix, 1.0);
-        common.add_prefix(TextField::Name, prefix, 7.0);
-        common.add_prefix(TextField::Place, prefix, 3.5);
-        common
-    };
-    let mut number = whole("8", 1.0);
-    number.add_term(
-        TextField::Name,
-        "8e",
-        held(index.fields.name, "8e"),
-        1.8,
-        stats(index.fields.name),
-    );
-    let queries: Vec<Vec<CommonWord>> = vec![
-        vec![number.clone(), typed("ru")],
-        vec![number, whole("rue", 1.0), whole("de", 0.2), typed("l")],
-        vec![whole("avenue", 1.0), whole("paris", 1.0), typed("cha")],
-        vec![typed("g")],
-    ];
+    let queries = common_word_queries(&index);
     let important = &index.important_words;
     let every_place: Vec<u32> = (0..important.len() as u32).collect();
     for (n, words) in queries.iter().enumerate() {

@@ -13,6 +13,7 @@ pub mod points;
 pub mod schema;
 pub mod snapshot;
 pub mod spatial;
+pub mod word_cards;
 pub mod word_ids;
 
 use std::path::Path;
@@ -29,6 +30,7 @@ use numbers::{NumberRecord, Numbers};
 use places::{PlaceRef, PlaceTable};
 use points::{PointIndex, StorePositions};
 use schema::Fields;
+use word_cards::WordCards;
 use word_ids::{Stage, WordIds};
 
 /// File names inside a generation directory.
@@ -46,6 +48,8 @@ pub struct Index {
     pub docs: DocInfo,
     /// Each place's words as numbers, for scoring common words in candidate retrieval.
     pub word_ids: WordIds,
+    /// The same words on one card per place, for scoring the common words of many matches.
+    pub word_cards: WordCards,
     /// The words of `docs.most_important()`, side by side.
     pub important_words: ImportantWords,
     pub table: PlaceTable,
@@ -73,7 +77,7 @@ impl Index {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         // Mapped, not decoded: places and their word hashes are read in place when asked for.
-        let (table, word_ids) = PlaceTable::open(&dir.join(PLACES_FILE))?;
+        let (table, word_ids, word_cards) = PlaceTable::open(&dir.join(PLACES_FILE))?;
         let table_read = started.elapsed();
         let numbers = Numbers::open(&dir.join(NUMBERS_FILE))?;
         let docs = DocInfo::read(&reader.searcher(), fields.ord, &table.places)?;
@@ -96,6 +100,7 @@ impl Index {
             fields,
             docs,
             word_ids,
+            word_cards,
             important_words,
             table,
             numbers,

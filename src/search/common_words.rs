@@ -71,7 +71,7 @@ impl FieldStats {
     }
 
     /// The term-frequency part of BM25 for `tf` occurrences in a field of `length` words.
-    fn tf_part(&self, tf: u32, length: usize) -> f32 {
+    pub(super) fn tf_part(&self, tf: u32, length: usize) -> f32 {
         let normalisation = match self.short_fields.get(length) {
             Some(ready) => *ready,
             None => self.length_part(length),
@@ -90,10 +90,11 @@ pub enum TextField {
 
 /// One alternative of a common word, as the tantivy clause it stands for would score it.
 #[derive(Debug, Clone)]
-enum Part {
+pub(super) enum Part {
     /// The word itself: BM25 of its occurrences, times `weight` (the boosts, idf and 1 + k1).
     Term {
         field: TextField,
+        word: Box<str>,
         hash: u64,
         weight: f32,
         stats: FieldStats,
@@ -111,7 +112,7 @@ enum Part {
 /// A common word of the query: the sum of its alternatives that a place matches.
 #[derive(Debug, Clone, Default)]
 pub struct CommonWord {
-    parts: Vec<Part>,
+    pub(super) parts: Vec<Part>,
 }
 
 impl CommonWord {
@@ -126,6 +127,7 @@ impl CommonWord {
     ) {
         self.parts.push(Part::Term {
             field: which,
+            word: word.into(),
             hash: word_hash(word),
             weight: boost * stats.idf(doc_freq) * (1.0 + K1),
             stats,
@@ -160,6 +162,7 @@ impl CommonWord {
                     hash,
                     weight,
                     stats,
+                    ..
                 } if *f == field => {
                     let tf = hashes.iter().filter(|h| *h == hash).count() as u32;
                     if tf > 0 {
@@ -192,7 +195,12 @@ const PREFETCH_DISTANCE: usize = 8;
 /// What `words` add through one field of a place, the field given as word hashes (and as
 /// text, for completions). Every scorer sums the words in this order, so that scores agree to
 /// the last bit.
-fn field_score(words: &[CommonWord], field: TextField, hashes: &[u64], text: &str) -> f32 {
+pub(super) fn field_score(
+    words: &[CommonWord],
+    field: TextField,
+    hashes: &[u64],
+    text: &str,
+) -> f32 {
     words
         .iter()
         .map(|w| w.score_field(field, hashes, text))
@@ -293,6 +301,7 @@ pub fn score_important(
                     hash,
                     weight,
                     stats,
+                    ..
                 } => {
                     for &(place, tf) in important.holding(*hash) {
                         let length = important.name(place).len();

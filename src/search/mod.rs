@@ -2,6 +2,7 @@
 //! Rust (finding the housenumber on streets), and keep the best, in a deterministic order.
 
 pub mod candidates;
+pub mod card_scorer;
 mod collect;
 pub mod common_words;
 pub mod completion;

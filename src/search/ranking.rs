@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::index::doc_info::{RankFacts, SegmentDocs};
 use crate::index::spatial::haversine_m;
 
+use super::card_scorer::CardScorer;
 use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
 use super::common_words::{score_important, CommonWord, CommonWordsScorer, MappedWords};
 use super::sources::Sources;
@@ -160,13 +161,22 @@ pub(super) fn best_of(
         tracing::trace!(source = i, matches = found.len(), "rare-word candidates");
         // In place order, places of one commune follow each other (see `CommonWordsScorer`).
         found.sort_unstable_by_key(|&(_, _, ord)| ord);
-        let mapped = MappedWords {
-            ids: source.word_ids,
-            texts: source.texts,
-        };
-        let mut common = CommonWordsScorer::new(common_words, &mapped);
         let ords: Vec<u32> = found.iter().map(|&(_, _, ord)| ord).collect();
-        let common_scores = common.score_all(&ords);
+        let common_scores = if ords.len() >= CARDS_FROM_MATCHES {
+            CardScorer::new(
+                common_words,
+                source.word_cards,
+                source.word_ids,
+                source.texts,
+            )
+            .score_all(&ords)
+        } else {
+            let mapped = MappedWords {
+                ids: source.word_ids,
+                texts: source.texts,
+            };
+            CommonWordsScorer::new(common_words, &mapped).score_all(&ords)
+        };
         scored.extend(
             found
                 .into_iter()
@@ -176,6 +186,10 @@ pub(super) fn best_of(
     }
     Ok(best_ranked(scored, limit))
 }
+
+/// From how many matches `best_of` scores common words from the word cards (`CardScorer`):
+/// looking the query's words up in the vocabulary first costs more than it saves on a few.
+const CARDS_FROM_MATCHES: usize = 256;
 
 /// How many matches ahead `best_of` asks for a document's place and facts.
 const DOC_PREFETCH_DISTANCE: usize = 16;

@@ -10,6 +10,7 @@ use tantivy::{Searcher, Term};
 use crate::index::important_words::ImportantWords;
 use crate::index::overlay::Mask;
 use crate::index::places::Texts;
+use crate::index::word_cards::WordCards;
 use crate::index::word_ids::WordIds;
 use crate::index::{DocInfo, Index};
 
@@ -20,6 +21,8 @@ pub struct Source<'a> {
     /// Each place's indexed words, as text and as hashes, to score common words.
     pub texts: &'a Texts,
     pub word_ids: &'a WordIds,
+    /// The same words on one card per place.
+    pub word_cards: &'a WordCards,
     /// The words of `docs.most_important()`, side by side.
     pub important_words: &'a ImportantWords,
     /// Places this index must not answer for (the base's places of corrected communes).
@@ -34,6 +37,7 @@ impl<'a> Source<'a> {
             docs: &index.docs,
             texts: &index.table.texts,
             word_ids: &index.word_ids,
+            word_cards: &index.word_cards,
             important_words: &index.important_words,
             mask,
         }

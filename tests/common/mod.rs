@@ -105,3 +105,57 @@ pub fn props(body: &serde_json::Value) -> Vec<&serde_json::Value> {
         .map(|f| f.iter().map(|f| &f["properties"]).collect())
         .unwrap_or_default()
 }
+
+/// Common words as retrieval makes them, for comparing the ways of scoring them: whole words in
+/// both fields, a word being typed with its completions, a number with its ordinal ("8" and
+/// "8e"), a word no place holds; four queries of them.
+pub fn common_word_queries(
+    index: &adresse::index::Index,
+) -> Vec<Vec<adresse::search::common_words::CommonWord>> {
+    use adresse::search::common_words::{CommonWord, FieldStats, TextField};
+    use tantivy::Term;
+
+    let searcher = index.reader.searcher();
+    let stats = |field| FieldStats::of(&searcher, field);
+    let held = |field, word: &str| {
+        searcher
+            .doc_freq(&Term::from_field_text(field, word))
+            .unwrap()
+    };
+    let whole = |word: &str, boost: f32| {
+        let mut common = CommonWord::default();
+        for (which, field, field_boost) in [
+            (TextField::Name, index.fields.name, 2.0),
+            (TextField::Place, index.fields.place, 1.0),
+        ] {
+            common.add_term(
+                which,
+                word,
+                held(field, word),
+                boost * field_boost,
+                stats(field),
+            );
+        }
+        common
+    };
+    let typed = |prefix: &str| {
+        let mut common = whole(prefix, 1.0);
+        common.add_prefix(TextField::Name, prefix, 7.0);
+        common.add_prefix(TextField::Place, prefix, 3.5);
+        common
+    };
+    let mut number = whole("8", 1.0);
+    number.add_term(
+        TextField::Name,
+        "8e",
+        held(index.fields.name, "8e"),
+        1.8,
+        stats(index.fields.name),
+    );
+    vec![
+        vec![number.clone(), typed("ru")],
+        vec![number, whole("rue", 1.0), whole("de", 0.2), typed("l")],
+        vec![whole("avenue", 1.0), whole("paris", 1.0), typed("cha")],
+        vec![typed("g"), whole("qzxw", 1.0), typed("qzx")],
+    ]
+}

@@ -3,8 +3,9 @@
 //!
 //! Layout (all little-endian): the magic `ADRPLC04`; the place count (u64); the count of
 //! municipalities among them (u64); then, for each of the [`SECTIONS`] sections in the order of
-//! [`Section`], its offset and byte length (u64, u64). Sections start on 8-byte boundaries (the
-//! word hashes are read in place as `&[u64]`) and the last one ends the file.
+//! [`Section`], its offset and byte length (u64, u64). Sections start on 64-byte boundaries
+//! (the word hashes are read in place as `&[u64]`, and a word card must not straddle two cache
+//! lines) and the last one ends the file.
 //!
 //! - `Records`: one [`RECORD_LEN`]-byte record per place (see `view.rs`).
 //! - `Rank`: importance, lon, lat of each place as f32: what `DocInfo` copies at open, so that
@@ -19,6 +20,9 @@
 //!   (city, postcodes…), their word hashes, and which one each place has.
 //! - `Suffixes`: string refs of the housenumber suffixes; `IdExceptions`: (housenumber
 //!   position u32, string ref) sorted by position.
+//! - `Vocabulary`: string refs of every distinct word of the names and place-field texts,
+//!   sorted; `NameCards`: a word card per place; `PlaceCards`: one per place-field text (see
+//!   `word_cards.rs`).
 //!
 //! Opening checks every section length against the counts and the `Strings` section is
 //! valid UTF-8, but reads no record: every later read is bounds-checked, so a damaged file
@@ -32,8 +36,9 @@ use memmap2::Mmap;
 use zerocopy::FromBytes;
 
 use crate::error::{Error, Result};
+use crate::index::word_cards::CARD_LEN;
 
-const MAGIC: &[u8; 8] = b"ADRPLC04";
+const MAGIC: &[u8; 8] = b"ADRPLC05";
 pub const RECORD_LEN: usize = 160;
 /// importance, lon, lat as f32.
 pub const RANK_LEN: usize = 12;
@@ -59,10 +64,15 @@ pub enum Section {
     PlaceTexts,
     Suffixes,
     IdExceptions,
+    Vocabulary,
+    NameCards,
+    PlaceCards,
 }
 
-pub const SECTIONS: usize = 13;
+pub const SECTIONS: usize = 16;
 const HEADER_LEN: usize = 8 + 8 + 8 + SECTIONS * 16;
+/// Where sections start: a cache line.
+const SECTION_ALIGN: u64 = 64;
 
 /// The sections of a file being written, filled by `places::PlaceTableBuilder`.
 #[derive(Default)]
@@ -90,7 +100,7 @@ impl SectionsWriter {
         &mut self.strings
     }
 
-    /// Writes the header and the sections, each at an 8-byte boundary.
+    /// Writes the header and the sections, each at a 64-byte boundary.
     pub fn write(mut self, path: &Path) -> Result<()> {
         self.sections[Section::Strings as usize] = std::mem::take(&mut self.strings.data);
         let mut header = Vec::with_capacity(HEADER_LEN);
@@ -100,7 +110,7 @@ impl SectionsWriter {
         let mut offset = HEADER_LEN as u64;
         let mut paddings = [0usize; SECTIONS];
         for (section, padding) in self.sections.iter().zip(&mut paddings) {
-            *padding = (offset.next_multiple_of(8) - offset) as usize;
+            *padding = (offset.next_multiple_of(SECTION_ALIGN) - offset) as usize;
             offset += *padding as u64;
             header.extend_from_slice(&offset.to_le_bytes());
             header.extend_from_slice(&(section.len() as u64).to_le_bytes());
@@ -110,7 +120,8 @@ impl SectionsWriter {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io)?);
         out.write_all(&header).map_err(io)?;
         for (section, padding) in self.sections.iter().zip(paddings) {
-            out.write_all(&[0u8; 8][..padding]).map_err(io)?;
+            out.write_all(&[0u8; SECTION_ALIGN as usize][..padding])
+                .map_err(io)?;
             out.write_all(section).map_err(io)?;
         }
         out.into_inner()
@@ -247,6 +258,8 @@ impl PlaceFile {
             (Section::NameStarts, (count + 1) * 4),
             (Section::PlaceTextOf, count * 4),
             (Section::PlaceStarts, (place_texts + 1) * 4),
+            (Section::NameCards, count * CARD_LEN),
+            (Section::PlaceCards, place_texts * CARD_LEN),
         ];
         for (section, bytes) in expected {
             if len(section) != bytes {
@@ -263,6 +276,7 @@ impl PlaceFile {
             (Section::PlaceTexts, STR_REF_LEN),
             (Section::Suffixes, STR_REF_LEN),
             (Section::IdExceptions, ID_EXCEPTION_LEN),
+            (Section::Vocabulary, STR_REF_LEN),
         ] {
             if len(section) % unit != 0 {
                 return Err(damaged(&format!("{section:?} is cut short")));

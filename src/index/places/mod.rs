@@ -1,7 +1,8 @@
 //! The place table (`places.bin`): every street, locality and municipality with what results
 //! show (names, codes, position, importance) and its normalised search text, addressed by the
-//! `ord` fast field of its tantivy document; plus the word hashes of those texts (see
-//! `word_ids`), the suffix table and the rare housenumber ids that cannot be derived.
+//! `ord` fast field of its tantivy document; plus the words of those texts as hashes (see
+//! `word_ids`) and on one card per place (`word_cards`), the suffix table and the rare
+//! housenumber ids that cannot be derived.
 //!
 //! Ingest builds it owned ([`PlaceTableBuilder`], `model::Place`s) and writes it once; serving
 //! maps the file and reads each place in place ([`PlaceTable`], [`PlaceRef`]), so that opening
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::model::{HouseNumberRecord, Kind, Place, Position};
 
 use super::numbers::NumberRecord;
+use super::word_cards::{BuiltWordCards, WordCards};
 use super::word_ids::{word_hash, BuiltWordIds, WordIds};
 use file::{PlaceFile, Section, SectionsWriter, ID_EXCEPTION_LEN, STR_REF_LEN};
 
@@ -111,6 +113,14 @@ impl PlaceTableBuilder {
             exceptions.extend_from_slice(&out.strings().add(id)?);
         }
         *out.out(Section::IdExceptions) = exceptions;
+        let cards = BuiltWordCards::build(&self.texts, &ids);
+        let mut vocabulary = Vec::with_capacity(cards.vocabulary.len() * STR_REF_LEN);
+        for word in &cards.vocabulary {
+            vocabulary.extend_from_slice(&out.strings().add(word)?);
+        }
+        *out.out(Section::Vocabulary) = vocabulary;
+        *out.out(Section::NameCards) = cards.name_cards;
+        *out.out(Section::PlaceCards) = cards.place_cards;
         out.write(path)
     }
 }
@@ -123,17 +133,18 @@ pub struct PlaceTable {
 }
 
 impl PlaceTable {
-    /// Maps the table, checking its sections (see `file.rs`), and the word hashes stored in it.
-    pub fn open(path: &Path) -> Result<(PlaceTable, WordIds)> {
+    /// Maps the table, checking its sections (see `file.rs`), and the word hashes stored in it;
+    /// with the two views of its places' words.
+    pub fn open(path: &Path) -> Result<(PlaceTable, WordIds, WordCards)> {
         let file = Arc::new(PlaceFile::open(path)?);
         let table = PlaceTable {
             places: Places { file: file.clone() },
             texts: Texts { file: file.clone() },
             file: file.clone(),
         };
-        let word_ids = WordIds { file };
+        let word_ids = WordIds { file: file.clone() };
         check_word_hashes(path, &table.texts, &word_ids)?;
-        Ok((table, word_ids))
+        Ok((table, word_ids, WordCards { file }))
     }
 
     /// How many of the places are municipalities (counted at ingest).

@@ -91,7 +91,7 @@ fn written(builder: &PlaceTableBuilder) -> (tempfile::TempDir, std::path::PathBu
 fn places_round_trip_through_the_file() {
     let built = builder();
     let (_dir, path) = written(&built);
-    let (table, words) = PlaceTable::open(&path).unwrap();
+    let (table, words, cards) = PlaceTable::open(&path).unwrap();
     assert_eq!(table.places.len(), 4);
     assert_eq!(table.municipalities(), 1);
     for (ord, original) in built.places.iter().enumerate() {
@@ -144,6 +144,61 @@ fn places_round_trip_through_the_file() {
     assert_eq!(words.place(4), None);
     assert_eq!(words.place_text_count(), 4);
 
+    // The same words on cards, as ordinals of the sorted vocabulary.
+    let all_words: Vec<&str> = built
+        .texts
+        .iter()
+        .flat_map(|t| t.name.split(' ').chain(t.place.split(' ')))
+        .collect();
+    let vocabulary = |ordinal: u32| {
+        all_words
+            .iter()
+            .copied()
+            .find(|w| cards.ordinal(w) == Some(ordinal))
+    };
+    let mut sorted = all_words.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for (ordinal, word) in sorted.iter().enumerate() {
+        assert_eq!(cards.ordinal(word), Some(ordinal as u32), "{word}");
+    }
+    for ord in 0..4u32 {
+        let card = cards.name(ord).unwrap();
+        let words_on_card: Vec<&str> = card
+            .words()
+            .unwrap()
+            .iter()
+            .map(|&o| vocabulary(o).unwrap_or("?"))
+            .collect();
+        assert_eq!(
+            words_on_card.join(" "),
+            built.texts[ord as usize].name,
+            "place {ord}"
+        );
+        assert_eq!(Some(card.place_text), words.place_text_id(ord));
+        let place_card = cards.place_text(card.place_text).unwrap();
+        let (_, _, place_text) = words.place(ord).unwrap();
+        let on_card: Vec<&str> = place_card
+            .words()
+            .unwrap()
+            .iter()
+            .map(|&o| vocabulary(o).unwrap_or("?"))
+            .collect();
+        assert_eq!(on_card.join(" "), place_text, "place {ord}");
+    }
+    assert!(cards.name(4).is_none());
+    assert_eq!(
+        cards
+            .ordinal("carnot")
+            .map(|o| cards.completions("carn").contains(&o)),
+        Some(true)
+    );
+    assert_eq!(cards.completions("pa").len(), 2, "paix, paris");
+    assert_eq!(cards.completions("paris").len(), 1);
+    assert!(cards.completions("zz").is_empty());
+    assert!(cards.completions("parisien").is_empty());
+    assert_eq!(cards.ordinal("pari"), None);
+
     // Suffixes and the ids that cannot be derived.
     assert_eq!(table.suffix(1), "bis");
     assert_eq!(table.suffix(7), "");
@@ -167,10 +222,13 @@ fn places_round_trip_through_the_file() {
 #[test]
 fn an_empty_table_opens() {
     let (_dir, path) = written(&PlaceTableBuilder::default());
-    let (table, words) = PlaceTable::open(&path).unwrap();
+    let (table, words, cards) = PlaceTable::open(&path).unwrap();
     assert!(table.places.is_empty());
     assert_eq!(table.places.iter().count(), 0);
     assert_eq!(words.place(0), None);
+    assert!(cards.name(0).is_none());
+    assert_eq!(cards.completions("a"), 0..0);
+    assert_eq!(cards.ordinal("a"), None);
 }
 
 #[test]
@@ -199,9 +257,16 @@ fn a_truncated_or_foreign_table_is_refused() {
 }
 
 /// Reads everything a server could read of the table.
-fn read_all(table: &PlaceTable, words: &WordIds) -> usize {
-    let mut seen = 0;
+fn read_all(table: &PlaceTable, words: &WordIds, cards: &WordCards) -> usize {
+    let mut seen = cards.completions("r").len() + cards.ordinal("rue").map_or(0, |_| 1);
     for ord in 0..table.places.len() + 2 {
+        if let Some(card) = cards.name(ord as u32) {
+            seen += card.words().map_or(0, |w| w.len());
+            seen += cards
+                .place_text(card.place_text)
+                .and_then(|c| c.words().map(|w| w.len()))
+                .unwrap_or(0);
+        }
         if let Some(p) = table.places.get(ord) {
             let p = p.to_place();
             seen += p.id.len() + p.postcodes.len() + p.localities.len() + p.citycodes.len();
@@ -251,9 +316,9 @@ fn a_scrambled_table_gives_errors_or_wrong_values_never_a_panic() {
         }
         std::fs::write(&path, &bytes).unwrap();
         match PlaceTable::open(&path) {
-            Ok((table, words)) => {
+            Ok((table, words, cards)) => {
                 opened += 1;
-                read_all(&table, &words);
+                read_all(&table, &words, &cards);
             }
             Err(Error::Index(_)) => refused += 1,
             Err(e) => panic!("not an index error: {e}"),

@@ -1,0 +1,206 @@
+//! What the common words of a query add to each of many matches, read from the places' word
+//! cards (`index::word_cards`): one cache line per match, and one per commune, instead of the
+//! five dependent reads of `CommonWordsScorer`. The query's words are first looked up in the
+//! index's vocabulary (a few microseconds), so `ranking::best_of` uses this scorer for matches
+//! by the thousand and the other for a handful.
+//!
+//! Scores are `CommonWordsScorer`'s to the last bit: the same parts summed in the same order,
+//! with a word's occurrences counted by ordinal instead of hash, and a completion found by
+//! ordinal range instead of in the text. A text too long for its card is scored the other way.
+
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+
+use crate::index::places::Texts;
+use crate::index::word_cards::WordCards;
+use crate::index::word_ids::WordIds;
+
+use super::common_words::{field_score, CommonWord, FieldStats, Part, TextField};
+
+/// A common word's part, its word known by its ordinal in one index's vocabulary.
+enum CardPart {
+    /// `Part::Term`; no ordinal when the index holds no such word.
+    Term {
+        field: TextField,
+        ordinal: Option<u32>,
+        weight: f32,
+        stats: FieldStats,
+    },
+    /// `Part::Prefix`: the ordinals of the words starting with the prefix.
+    Prefix {
+        field: TextField,
+        completions: Range<u32>,
+        score: f32,
+    },
+}
+
+/// A common word of the query, looked up in one index's vocabulary.
+struct CardWord {
+    parts: Vec<CardPart>,
+}
+
+impl CardWord {
+    fn of(word: &CommonWord, cards: &WordCards) -> CardWord {
+        let parts = word
+            .parts
+            .iter()
+            .map(|part| match part {
+                Part::Term {
+                    field,
+                    word,
+                    weight,
+                    stats,
+                    ..
+                } => CardPart::Term {
+                    field: *field,
+                    ordinal: cards.ordinal(word),
+                    weight: *weight,
+                    stats: *stats,
+                },
+                Part::Prefix {
+                    field,
+                    prefix,
+                    score,
+                    ..
+                } => CardPart::Prefix {
+                    field: *field,
+                    completions: cards.completions(prefix),
+                    score: *score,
+                },
+            })
+            .collect();
+        CardWord { parts }
+    }
+
+    /// What this word adds through one field, given as its words' ordinals: as
+    /// `CommonWord::score_field` computes it, part by part in the same order.
+    fn score_field(&self, field: TextField, words: &[u32]) -> f32 {
+        let mut total = 0.0;
+        for part in &self.parts {
+            match part {
+                CardPart::Term {
+                    field: f,
+                    ordinal: Some(ordinal),
+                    weight,
+                    stats,
+                } if *f == field => {
+                    let tf = words.iter().filter(|w| *w == ordinal).count() as u32;
+                    if tf > 0 {
+                        total += weight * stats.tf_part(tf, words.len());
+                    }
+                }
+                CardPart::Prefix {
+                    field: f,
+                    completions,
+                    score,
+                } if *f == field => {
+                    if words.iter().any(|w| completions.contains(w)) {
+                        total += score;
+                    }
+                }
+                _ => {}
+            }
+        }
+        total
+    }
+}
+
+/// What `words` add through one field given as ordinals, summed as `field_score` sums them.
+fn card_field_score(words: &[CardWord], field: TextField, on_card: &[u32]) -> f32 {
+    words.iter().map(|w| w.score_field(field, on_card)).sum()
+}
+
+/// How many places ahead `CardScorer::score_all` asks for a name card; the place-field card is
+/// asked for half as far ahead, once the name card (which names it) has arrived.
+const CARD_PREFETCH_DISTANCE: usize = 16;
+
+/// What the common words of a query add to each of many places of one index.
+pub struct CardScorer<'a> {
+    words: &'a [CommonWord],
+    card_words: Vec<CardWord>,
+    cards: &'a WordCards,
+    ids: &'a WordIds,
+    texts: &'a Texts,
+    /// The place-field score of the last place, and of every place-field text met.
+    last_place: Option<(u32, f32)>,
+    place_scores: FxHashMap<u32, f32>,
+}
+
+impl<'a> CardScorer<'a> {
+    pub fn new(
+        words: &'a [CommonWord],
+        cards: &'a WordCards,
+        ids: &'a WordIds,
+        texts: &'a Texts,
+    ) -> CardScorer<'a> {
+        CardScorer {
+            words,
+            card_words: words.iter().map(|w| CardWord::of(w, cards)).collect(),
+            cards,
+            ids,
+            texts,
+            last_place: None,
+            place_scores: FxHashMap::default(),
+        }
+    }
+
+    /// The scores of `places`, in the same order (place order: places of one commune follow
+    /// each other and share a place-field text), the cards of those a little further on
+    /// requested from memory meanwhile.
+    pub fn score_all(&mut self, places: &[u32]) -> Vec<f32> {
+        if self.words.is_empty() {
+            return vec![0.0; places.len()];
+        }
+        self.place_scores.reserve(places.len());
+        (0..places.len())
+            .map(|i| {
+                if let Some(&ahead) = places.get(i + CARD_PREFETCH_DISTANCE) {
+                    self.cards.prefetch_name(ahead);
+                }
+                if let Some(&ahead) = places.get(i + CARD_PREFETCH_DISTANCE / 2) {
+                    if let Some(card) = self.cards.name(ahead) {
+                        self.cards.prefetch_place_text(card.place_text);
+                    }
+                }
+                self.score(places[i])
+            })
+            .collect()
+    }
+
+    fn score(&mut self, place: u32) -> f32 {
+        // Every place of the table has a card; a place beyond it has no words.
+        let Some(card) = self.cards.name(place) else {
+            return 0.0;
+        };
+        let id = card.place_text;
+        let place_field = match self.last_place {
+            Some((last, score)) if last == id => score,
+            _ => {
+                let (words, card_words, cards, ids) =
+                    (self.words, &self.card_words, self.cards, self.ids);
+                let score = *self.place_scores.entry(id).or_insert_with(|| {
+                    match cards.place_text(id).as_ref().and_then(|c| c.words()) {
+                        Some(on_card) => card_field_score(card_words, TextField::Place, on_card),
+                        None => {
+                            let (hashes, text) = ids.place_text(id);
+                            field_score(words, TextField::Place, hashes, text)
+                        }
+                    }
+                });
+                self.last_place = Some((id, score));
+                score
+            }
+        };
+        let name = match card.words() {
+            Some(on_card) => card_field_score(&self.card_words, TextField::Name, on_card),
+            None => field_score(
+                self.words,
+                TextField::Name,
+                self.ids.name(place),
+                self.texts.name(place as usize).unwrap_or_default(),
+            ),
+        };
+        place_field + name
+    }
+}
