@@ -10,8 +10,6 @@
 
 use std::ops::Range;
 
-use rustc_hash::FxHashMap;
-
 use crate::index::places::Texts;
 use crate::index::word_cards::WordCards;
 use crate::index::word_ids::WordIds;
@@ -122,9 +120,9 @@ pub struct CardScorer<'a> {
     cards: &'a WordCards,
     ids: &'a WordIds,
     texts: &'a Texts,
-    /// The place-field score of the last place, and of every place-field text met.
+    /// The last place-field text scored, and its score: the places of a commune come one
+    /// after the other, and share it.
     last_place: Option<(u32, f32)>,
-    place_scores: FxHashMap<u32, f32>,
 }
 
 impl<'a> CardScorer<'a> {
@@ -141,7 +139,6 @@ impl<'a> CardScorer<'a> {
             ids,
             texts,
             last_place: None,
-            place_scores: FxHashMap::default(),
         }
     }
 
@@ -152,7 +149,6 @@ impl<'a> CardScorer<'a> {
         if self.words.is_empty() {
             return vec![0.0; places.len()];
         }
-        self.place_scores.reserve(places.len());
         (0..places.len())
             .map(|i| {
                 if let Some(&ahead) = places.get(i + CARD_PREFETCH_DISTANCE) {
@@ -177,17 +173,13 @@ impl<'a> CardScorer<'a> {
         let place_field = match self.last_place {
             Some((last, score)) if last == id => score,
             _ => {
-                let (words, card_words, cards, ids) =
-                    (self.words, &self.card_words, self.cards, self.ids);
-                let score = *self.place_scores.entry(id).or_insert_with(|| {
-                    match cards.place_text(id).as_ref().and_then(|c| c.words()) {
-                        Some(on_card) => card_field_score(card_words, TextField::Place, on_card),
-                        None => {
-                            let (hashes, text) = ids.place_text(id);
-                            field_score(words, TextField::Place, hashes, text)
-                        }
+                let score = match self.cards.place_text(id).as_ref().and_then(|c| c.words()) {
+                    Some(on_card) => card_field_score(&self.card_words, TextField::Place, on_card),
+                    None => {
+                        let (hashes, text) = self.ids.place_text(id);
+                        field_score(self.words, TextField::Place, hashes, text)
                     }
-                });
+                };
                 self.last_place = Some((id, score));
                 score
             }
