@@ -162,29 +162,23 @@ fn places_round_trip_through_the_file() {
     for (ordinal, word) in sorted.iter().enumerate() {
         assert_eq!(cards.ordinal(word), Some(ordinal as u32), "{word}");
     }
+    // A card's words, as text.
+    let text_of = |card: crate::index::word_cards::Card| {
+        let words: Vec<&str> = card
+            .words()
+            .unwrap()
+            .iter()
+            .map(|&o| vocabulary(o).unwrap_or("?"))
+            .collect();
+        words.join(" ")
+    };
     for ord in 0..4u32 {
         let card = cards.name(ord).unwrap();
-        let words_on_card: Vec<&str> = card
-            .words()
-            .unwrap()
-            .iter()
-            .map(|&o| vocabulary(o).unwrap_or("?"))
-            .collect();
-        assert_eq!(
-            words_on_card.join(" "),
-            built.texts[ord as usize].name,
-            "place {ord}"
-        );
+        assert_eq!(text_of(card), built.texts[ord as usize].name, "place {ord}");
         assert_eq!(Some(card.place_text), words.place_text_id(ord));
-        let place_card = cards.place_text(card.place_text).unwrap();
         let (_, _, place_text) = words.place(ord).unwrap();
-        let on_card: Vec<&str> = place_card
-            .words()
-            .unwrap()
-            .iter()
-            .map(|&o| vocabulary(o).unwrap_or("?"))
-            .collect();
-        assert_eq!(on_card.join(" "), place_text, "place {ord}");
+        let place_card = cards.place_text(card.place_text).unwrap();
+        assert_eq!(text_of(place_card), place_text, "place {ord}");
     }
     assert!(cards.name(4).is_none());
     assert_eq!(
