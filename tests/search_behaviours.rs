@@ -393,7 +393,7 @@ fn the_wide_selection_takes_the_words_the_budget_left_out() {
     let query = ParsedQuery::parse("18e avenue de provence gap", false);
     let retrieval = Retrieval::new(&sources, &index.fields, &query, &Filters::default());
     let budget = retrieval.retrieve(None, 5, 105, Breadth::Budget).unwrap();
-    assert!(budget.narrowed, "the budget selection leaves words out");
+    assert!(budget.narrowed(), "the budget selection leaves words out");
     let added = retrieval.widen(&budget, None, 105).unwrap();
     assert!(!added.is_empty(), "the wide selection brings other places");
     assert!(added.len() <= 105);
@@ -408,7 +408,7 @@ fn the_wide_selection_takes_the_words_the_budget_left_out() {
     let provence = ParsedQuery::parse("provence", false);
     let retrieval = Retrieval::new(&sources, &index.fields, &provence, &Filters::default());
     let budget = retrieval.retrieve(None, 5, 105, Breadth::Budget).unwrap();
-    assert!(!budget.narrowed);
+    assert!(!budget.narrowed());
     assert!(retrieval.widen(&budget, None, 105).unwrap().is_empty());
 }
 

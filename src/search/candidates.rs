@@ -69,11 +69,16 @@ pub enum Breadth {
 pub struct Retrieved {
     /// (index in `sources`, `ord` there), best first.
     pub found: Vec<(usize, u32)>,
-    /// Some word that may select was left out of the selection.
-    pub narrowed: bool,
-    /// When `narrowed`, the words that selected and the scores of `found`, in order: what
-    /// `Retrieval::widen` builds on.
+    /// When some word that may select was left out of the selection, the words that selected
+    /// and the scores of `found`, in order: what `Retrieval::widen` builds on.
     selection: Option<(Vec<bool>, Vec<f32>)>,
+}
+
+impl Retrieved {
+    /// Some word that may select was left out of the selection.
+    pub fn narrowed(&self) -> bool {
+        self.selection.is_some()
+    }
 }
 
 /// A query's words made into clauses once (documents holding each, near spellings, glued and
@@ -355,11 +360,7 @@ fn retrieve(
                     scored.iter().map(|&(score, _, _)| score).collect(),
                 )
             });
-            return Ok(Retrieved {
-                found,
-                narrowed,
-                selection,
-            });
+            return Ok(Retrieved { found, selection });
         }
         tried = Some(selected);
     }
@@ -381,7 +382,6 @@ fn retrieve(
         }
         return Ok(Retrieved {
             found,
-            narrowed: false,
             selection: None,
         });
     }
@@ -395,7 +395,6 @@ fn retrieve(
     query_clauses.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
     Ok(Retrieved {
         found: top_places(sources, &BooleanQuery::new(query_clauses), near, limit)?,
-        narrowed: false,
         selection: None,
     })
 }

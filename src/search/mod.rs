@@ -224,7 +224,7 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
         .iter()
         .map(|rescored| rescored.hit.score)
         .fold(0.0, f64::max);
-    if retrieved.narrowed && best < WIDEN_BELOW {
+    if retrieved.narrowed() && best < WIDEN_BELOW {
         tracing::debug!(q = request.q, best, "widening the word selection");
         let limit =
             request.limit + extra_candidates(request.autocomplete, candidates::Breadth::Budget);

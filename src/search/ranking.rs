@@ -85,14 +85,7 @@ pub(super) fn top_places(
     let mut found: Vec<(Score, usize, u32)> = Vec::new();
     for (i, source) in sources.0.iter().enumerate() {
         let collector = tweaked_top_docs(source, near, limit);
-        let top = if sources.0.len() == 1 {
-            source.searcher.search(query, &collector)?
-        } else {
-            // Scored with the statistics of all sources, so that scores compare across them.
-            source
-                .searcher
-                .search_with_statistics_provider(query, &collector, sources)?
-        };
+        let top = sources.search(i, query, &collector)?;
         for (score, address) in top {
             if score == MASKED {
                 continue;
@@ -125,14 +118,7 @@ pub(super) fn best_of(
     // (score, source, ord)
     let mut scored: Vec<(f32, usize, u32)> = Vec::new();
     for (i, source) in sources.0.iter().enumerate() {
-        let matches = if sources.0.len() == 1 {
-            source.searcher.search(query, &EveryMatch)?
-        } else {
-            // Scored with the statistics of all sources, so that scores compare across them.
-            source
-                .searcher
-                .search_with_statistics_provider(query, &EveryMatch, sources)?
-        };
+        let matches = sources.search(i, query, &EveryMatch)?;
         // (BM25 of the rare words, factor, ord)
         let mut found: Vec<(Score, f32, u32)> = Vec::with_capacity(matches.len());
         let mut segment: Option<(SegmentOrdinal, Option<SegmentDocs>)> = None;

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use tantivy::query::Bm25StatisticsProvider;
+use tantivy::collector::Collector;
+use tantivy::query::{Bm25StatisticsProvider, Query};
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
@@ -50,6 +51,22 @@ impl<'a> Source<'a> {
 pub struct Sources<'a>(pub Vec<Source<'a>>);
 
 impl Sources<'_> {
+    /// Runs `query` on the source at `i`: with its own word statistics when it is the only
+    /// source, else with those of all sources, so that scores compare across them.
+    pub(super) fn search<C: Collector>(
+        &self,
+        i: usize,
+        query: &dyn Query,
+        collector: &C,
+    ) -> tantivy::Result<C::Fruit> {
+        let searcher = &self.0[i].searcher;
+        if self.0.len() == 1 {
+            searcher.search(query, collector)
+        } else {
+            searcher.search_with_statistics_provider(query, collector, self)
+        }
+    }
+
     /// Documents holding `term`, in all sources, none of a mask.
     pub(super) fn docs_holding(&self, term: &Term) -> u64 {
         self.doc_freq(term).unwrap_or(0)
