@@ -4,6 +4,9 @@
 //!     cargo run --release --example replay -- INDEX PATHS [--rounds N] [--slowest K]
 //!     cargo run --release --example replay -- INDEX PATHS --answers > answers.tsv
 //!
+//! `--no-word-lists` makes retrieval ask tantivy for every word (see `index::word_lists`), to
+//! compare answers and times with and without them.
+//!
 //! Timing: one warm-up pass, then `--rounds` passes (default 2); prints the mean per request
 //! of the fastest pass (on a shared machine, the least disturbed one) and the `--slowest`
 //! requests (default 10) by their mean time. Answers: one line per request, `q`, the ids of the
@@ -20,7 +23,9 @@ use adresse::Geocoder;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(index), Some(paths)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: replay INDEX PATHS [--rounds N] [--slowest K] [--answers]");
+        eprintln!(
+            "usage: replay INDEX PATHS [--rounds N] [--slowest K] [--answers] [--no-word-lists]"
+        );
         return ExitCode::from(2);
     };
     let option = |name: &str, default: usize| -> usize {
@@ -46,6 +51,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    if args.iter().any(|a| a == "--no-word-lists") {
+        adresse::search::set_word_lists(false);
     }
     let geocoder = match Geocoder::open(Path::new(index)) {
         Ok(geocoder) => geocoder,

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 
 pub const FORMAT_NAME: &str = "adresse-index";
 /// Bump on any change of the on-disk formats: an index of another version is refused.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 const MANIFEST: &str = "manifest.json";
 const CURRENT: &str = "current";
 

@@ -15,6 +15,7 @@ pub mod snapshot;
 pub mod spatial;
 pub mod word_cards;
 pub mod word_ids;
+pub mod word_lists;
 
 use std::path::Path;
 

@@ -31,7 +31,7 @@ pub const CARD_WORDS: usize = 14;
 const WORDS_AT: usize = 8;
 
 /// The words of a text, as indexed (split on spaces).
-fn words_of(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn words_of(text: &str) -> impl Iterator<Item = &str> {
     text.split(' ').filter(|w| !w.is_empty())
 }
 
@@ -99,7 +99,7 @@ pub struct Card {
 }
 
 impl Card {
-    fn read(bytes: &[u8]) -> Option<Card> {
+    pub(crate) fn read(bytes: &[u8]) -> Option<Card> {
         let bytes: &[u8; CARD_LEN] = bytes.try_into().ok()?;
         let u32_at = |at: usize| {
             u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
@@ -131,7 +131,8 @@ impl WordCards {
         self.file.bytes(Section::Vocabulary).len() / STR_REF_LEN
     }
 
-    fn word(&self, ordinal: usize) -> &str {
+    /// The word of a vocabulary ordinal ("" beyond the vocabulary).
+    pub fn word(&self, ordinal: usize) -> &str {
         self.file
             .item(Section::Vocabulary, STR_REF_LEN, ordinal)
             .map_or("", |r| self.file.str(r))

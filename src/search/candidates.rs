@@ -16,7 +16,7 @@ use crate::text::is_stopword;
 
 pub use super::sources::{Source, Sources};
 
-use super::common_words::{CommonWord, FieldStats, TextField};
+use super::common_words::{CommonWord, FieldStats, SelectingWord, TextField};
 use super::completion::CompletionQuery;
 use super::query::{is_postcode, ParsedQuery, QueryToken};
 use super::ranking::{best_of, best_ranked, most_important, top_places};
@@ -157,7 +157,12 @@ impl<'s, 'a> Retrieval<'s, 'a> {
             .zip(before.iter().zip(&added))
             .filter(|(_, (held_before, _))| !**held_before)
             .map(|(clause, (_, added))| (clause, *added));
-        let (mut query, common_words) = selection_query(others, false, &self.filter);
+        // Not the selecting word: the query gets a clause more below.
+        let SelectionQuery {
+            mut query,
+            common_words,
+            ..
+        } = selection_query(others, false, &self.filter);
         let held_before: Vec<(Occur, Box<dyn Query>)> = self
             .clauses
             .iter()
@@ -169,6 +174,7 @@ impl<'s, 'a> Retrieval<'s, 'a> {
         let scored_others = best_of(
             self.sources,
             &BooleanQuery::new(query),
+            None,
             &common_words,
             near,
             limit,
@@ -190,22 +196,27 @@ impl<'s, 'a> Retrieval<'s, 'a> {
 
 /// The query of the clauses that select (all of them required when `together`, else any), with
 /// the others ranking what it finds: those that can be scored from a place's words (returned),
-/// the others as tantivy clauses; and the filters.
+/// the others as tantivy clauses; and the filters. When one plain word selects and the query
+/// is nothing else, that word too, for `best_of` to read its places from its word list.
 fn selection_query<'c>(
     clauses: impl Iterator<Item = (&'c Clause, bool)>,
     together: bool,
     filter: &[(Occur, Box<dyn Query>)],
-) -> (Vec<(Occur, Box<dyn Query>)>, Vec<CommonWord>) {
+) -> SelectionQuery {
     let mut selecting: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut selecting_words: Vec<Option<SelectingWord>> = Vec::new();
     let mut common_words: Vec<CommonWord> = Vec::new();
     let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut glued_in_tantivy: Vec<Option<&SelectingWord>> = Vec::new();
     for (clause, selects) in clauses {
         if selects {
             selecting.push((Occur::Should, clause.query.box_clone()));
+            selecting_words.push(clause.common.as_ref().and_then(CommonWord::as_selecting));
         } else if let Some(common) = &clause.common {
             common_words.push(common.clone());
         } else {
             common_in_tantivy.push((Occur::Should, clause.query.box_clone()));
+            glued_in_tantivy.push(clause.glued.as_ref());
         }
     }
     let mut query: Vec<(Occur, Box<dyn Query>)> = if together {
@@ -216,9 +227,31 @@ fn selection_query<'c>(
     } else {
         vec![(Occur::Must, Box::new(BooleanQuery::new(selecting)))]
     };
+    // One word selects, and tantivy would score nothing but it and at most one glued word
+    // (two would be summed in an order of tantivy's): the word's list may stand for the query.
+    let selecting_word = match (&selecting_words[..], &glued_in_tantivy[..]) {
+        ([Some(word)], []) if filter.is_empty() => Some(word.clone()),
+        ([Some(word)], [Some(glued)]) if filter.is_empty() => Some(SelectingWord {
+            glued: Some(Box::new(glued.scored.clone())),
+            ..word.clone()
+        }),
+        _ => None,
+    };
     query.extend(common_in_tantivy);
     query.extend(filter.iter().map(|(o, q)| (*o, q.box_clone())));
-    (query, common_words)
+    SelectionQuery {
+        query,
+        selecting: selecting_word,
+        common_words,
+    }
+}
+
+/// What `selection_query` makes of a query's clauses.
+struct SelectionQuery {
+    query: Vec<(Occur, Box<dyn Query>)>,
+    /// The one plain word that selects, when nothing else is asked of tantivy.
+    selecting: Option<SelectingWord>,
+    common_words: Vec<CommonWord>,
 }
 
 /// The clauses of a query's words, and of its words glued or split as names spell them.
@@ -251,15 +284,22 @@ fn clauses(sources: &Sources, fields: &Fields, query: &ParsedQuery) -> Vec<Claus
             },
             walk: word.walk,
             common: word.common,
+            glued: None,
             respelling: false,
         });
     }
-    for (query, doc_freq) in reglued_clauses(sources, fields, query, &held) {
+    for (query, doc_freq, glued) in reglued_clauses(sources, fields, query, &held) {
+        let glued = glued.and_then(|word| {
+            let mut common = CommonWord::default();
+            common.add_term(TextField::Name, &word, doc_freq, NAME_BOOST, stats[0]);
+            common.as_selecting()
+        });
         clauses.push(Clause {
             query,
             doc_freq,
             walk: doc_freq,
             common: None,
+            glued,
             respelling: true,
         });
     }
@@ -325,15 +365,16 @@ fn retrieve(
             ?selected,
             "selecting words"
         );
-        let (query, common_words) = selection_query(
+        let selection = selection_query(
             clauses.iter().zip(selected.iter().copied()),
             together,
             filter,
         );
         let scored = best_of(
             sources,
-            &BooleanQuery::new(query),
-            &common_words,
+            &BooleanQuery::new(selection.query),
+            selection.selecting.as_ref(),
+            &selection.common_words,
             near,
             limit,
         )?;
@@ -409,6 +450,9 @@ struct Clause {
     walk: u64,
     /// It scored from a place's own words, when it can be.
     common: Option<CommonWord>,
+    /// Two query words glued as one name word ("la tour" → "latour"): that word, weighted as
+    /// tantivy weighs it, for `best_of` to score it when it walks a word list.
+    glued: Option<SelectingWord>,
     /// Words of the query glued together or one split in two: another reading of typed words.
     respelling: bool,
 }
@@ -640,22 +684,23 @@ fn reglued_clauses(
     fields: &Fields,
     query: &ParsedQuery,
     held: &[[u64; 2]],
-) -> Vec<(Box<dyn Query>, u64)> {
+) -> Vec<(Box<dyn Query>, u64, Option<String>)> {
     let name_term = |word: &str| Term::from_field_text(fields.name, word);
     let is_word = |t: &QueryToken| !t.is_prefix && t.text.bytes().all(|b| b.is_ascii_lowercase());
-    let mut clauses: Vec<(Box<dyn Query>, u64)> = Vec::new();
+    let mut clauses: Vec<(Box<dyn Query>, u64, Option<String>)> = Vec::new();
     for pair in query.tokens.windows(2) {
         if !is_word(&pair[0]) || !is_word(&pair[1]) {
             continue;
         }
-        let joined = name_term(&format!("{}{}", pair[0].text, pair[1].text));
+        let glued = format!("{}{}", pair[0].text, pair[1].text);
+        let joined = name_term(&glued);
         let freq = sources.docs_holding(&joined);
         if freq > 0 {
             let (_, clause) = boosted(
                 TermQuery::new(joined, IndexRecordOption::WithFreqs),
                 NAME_BOOST,
             );
-            clauses.push((clause, freq));
+            clauses.push((clause, freq, Some(glued)));
         }
     }
     for (token, held) in query.tokens.iter().zip(held) {
@@ -692,7 +737,7 @@ fn reglued_clauses(
                 ),
             ]);
             let (_, clause) = boosted(both, NAME_BOOST);
-            clauses.push((clause, freq));
+            clauses.push((clause, freq, None));
         }
     }
     clauses
@@ -863,6 +908,7 @@ mod tests {
             doc_freq,
             walk: doc_freq,
             common: None,
+            glued: None,
             respelling: false,
         }
     }

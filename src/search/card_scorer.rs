@@ -9,12 +9,13 @@
 //! ordinal range instead of in the text. A text too long for its card is scored the other way.
 
 use std::ops::Range;
+use std::slice;
 
 use crate::index::places::Texts;
-use crate::index::word_cards::WordCards;
+use crate::index::word_cards::{Card, WordCards};
 use crate::index::word_ids::WordIds;
 
-use super::common_words::{field_score, CommonWord, FieldStats, Part, TextField};
+use super::common_words::{field_score, CommonWord, FieldStats, Part, SelectingWord, TextField};
 
 /// A common word's part, its word known by its ordinal in one index's vocabulary.
 enum CardPart {
@@ -113,16 +114,22 @@ fn card_field_score(words: &[CardWord], field: TextField, on_card: &[u32]) -> f3
 /// asked for half as far ahead, once the name card (which names it) has arrived.
 const CARD_PREFETCH_DISTANCE: usize = 16;
 
-/// What the common words of a query add to each of many places of one index.
+/// What the common words of a query add to each of many places of one index (and, for the
+/// places of a word list, what the selecting word scores).
 pub struct CardScorer<'a> {
     words: &'a [CommonWord],
     card_words: Vec<CardWord>,
+    /// The word that selected, when its places come from its word list: as a common word
+    /// weighted as tantivy weighs it, and looked up in the vocabulary.
+    selecting: Option<(&'a CommonWord, CardWord)>,
+    /// The glued word tantivy would add to the selecting word's score, the same way.
+    glued: Option<(&'a CommonWord, CardWord)>,
     cards: &'a WordCards,
     ids: &'a WordIds,
     texts: &'a Texts,
-    /// The last place-field text scored, and its score: the places of a commune come one
-    /// after the other, and share it.
-    last_place: Option<(u32, f32)>,
+    /// The last place-field text scored, with what the common words and the selecting word
+    /// score through it: the places of a commune come one after the other, and share it.
+    last_place: Option<(u32, f32, f32)>,
 }
 
 impl<'a> CardScorer<'a> {
@@ -135,11 +142,26 @@ impl<'a> CardScorer<'a> {
         CardScorer {
             words,
             card_words: words.iter().map(|w| CardWord::of(w, cards)).collect(),
+            selecting: None,
+            glued: None,
             cards,
             ids,
             texts,
             last_place: None,
         }
+    }
+
+    /// Also scores `selecting` (see `score_card`).
+    pub fn with_selecting(mut self, selecting: &'a SelectingWord) -> CardScorer<'a> {
+        self.selecting = Some((
+            &selecting.scored,
+            CardWord::of(&selecting.scored, self.cards),
+        ));
+        self.glued = selecting
+            .glued
+            .as_deref()
+            .map(|glued| (glued, CardWord::of(glued, self.cards)));
+        self
     }
 
     /// The scores of `places`, in the same order (place order: places of one commune follow
@@ -159,40 +181,76 @@ impl<'a> CardScorer<'a> {
                         self.cards.prefetch_place_text(card.place_text);
                     }
                 }
-                self.score(places[i])
+                // Every place of the table has a card; a place beyond it has no words.
+                match self.cards.name(places[i]) {
+                    Some(card) => self.score_card(places[i], &card).1,
+                    None => 0.0,
+                }
             })
             .collect()
     }
 
-    fn score(&mut self, place: u32) -> f32 {
-        // Every place of the table has a card; a place beyond it has no words.
-        let Some(card) = self.cards.name(place) else {
-            return 0.0;
-        };
+    /// What the selecting word (0 without one) and the common words score on a place, given
+    /// its name card.
+    pub fn score_card(&mut self, place: u32, card: &Card) -> (f32, f32) {
         let id = card.place_text;
-        let place_field = match self.last_place {
-            Some((last, score)) if last == id => score,
+        let (place_common, place_selecting) = match self.last_place {
+            Some((last, common, selecting)) if last == id => (common, selecting),
             _ => {
-                let score = match self.cards.place_text(id).as_ref().and_then(|c| c.words()) {
-                    Some(on_card) => card_field_score(&self.card_words, TextField::Place, on_card),
+                let scores = match self.cards.place_text(id).as_ref().and_then(|c| c.words()) {
+                    Some(on_card) => (
+                        card_field_score(&self.card_words, TextField::Place, on_card),
+                        self.selecting.as_ref().map_or(0.0, |(_, card_word)| {
+                            card_word.score_field(TextField::Place, on_card)
+                        }),
+                    ),
                     None => {
                         let (hashes, text) = self.ids.place_text(id);
-                        field_score(self.words, TextField::Place, hashes, text)
+                        (
+                            field_score(self.words, TextField::Place, hashes, text),
+                            self.selecting.as_ref().map_or(0.0, |(word, _)| {
+                                field_score(slice::from_ref(*word), TextField::Place, hashes, text)
+                            }),
+                        )
                     }
                 };
-                self.last_place = Some((id, score));
-                score
+                self.last_place = Some((id, scores.0, scores.1));
+                scores
             }
         };
-        let name = match card.words() {
-            Some(on_card) => card_field_score(&self.card_words, TextField::Name, on_card),
-            None => field_score(
-                self.words,
-                TextField::Name,
-                self.ids.name(place),
-                self.texts.name(place as usize).unwrap_or_default(),
-            ),
+        let (name_common, name_selecting, glued) = match card.words() {
+            Some(on_card) => {
+                let on_name = |word: &Option<(&CommonWord, CardWord)>| {
+                    word.as_ref().map_or(0.0, |(_, card_word)| {
+                        card_word.score_field(TextField::Name, on_card)
+                    })
+                };
+                (
+                    card_field_score(&self.card_words, TextField::Name, on_card),
+                    on_name(&self.selecting),
+                    on_name(&self.glued),
+                )
+            }
+            None => {
+                let hashes = self.ids.name(place);
+                let text = self.texts.name(place as usize).unwrap_or_default();
+                let on_name = |word: &Option<(&CommonWord, CardWord)>| {
+                    word.as_ref().map_or(0.0, |(word, _)| {
+                        field_score(slice::from_ref(*word), TextField::Name, hashes, text)
+                    })
+                };
+                (
+                    field_score(self.words, TextField::Name, hashes, text),
+                    on_name(&self.selecting),
+                    on_name(&self.glued),
+                )
+            }
         };
-        place_field + name
+        // Summed as tantivy sums the clause's fields, then the glued word's clause beside it;
+        // the common words as the other scorers sum them.
+        (
+            name_selecting + place_selecting + glued,
+            place_common + name_common,
+        )
     }
 }

@@ -97,6 +97,9 @@ pub(super) enum Part {
         word: Box<str>,
         hash: u64,
         weight: f32,
+        /// The same weight multiplied in tantivy's order (idf, 1 + k1, then the boost): what
+        /// a selecting word is scored with, to match tantivy's score of its clause exactly.
+        tantivy_weight: f32,
         stats: FieldStats,
     },
     /// Some word of the field starts with `prefix`: a constant, as tantivy scores completions.
@@ -107,6 +110,19 @@ pub(super) enum Part {
         after_space: memmem::Finder<'static>,
         score: f32,
     },
+}
+
+/// The one word that brings a retrieval's candidates in, when it is a plain word: read from
+/// the word lists (`index::word_lists`) instead of tantivy's postings, and scored from each
+/// place's card as tantivy would score its clause.
+#[derive(Debug, Clone)]
+pub struct SelectingWord {
+    pub word: Box<str>,
+    /// Its parts weighted as tantivy weighs them (`Part::Term::tantivy_weight`).
+    pub(super) scored: CommonWord,
+    /// A glued reading of two query words that tantivy would add to the word's score
+    /// (`candidates::Clause::glued`), weighted the same way.
+    pub(super) glued: Option<Box<CommonWord>>,
 }
 
 /// A common word of the query: the sum of its alternatives that a place matches.
@@ -130,8 +146,47 @@ impl CommonWord {
             word: word.into(),
             hash: word_hash(word),
             weight: boost * stats.idf(doc_freq) * (1.0 + K1),
+            tantivy_weight: stats.idf(doc_freq) * (1.0 + K1) * boost,
             stats,
         });
+    }
+
+    /// This word's clause scored as tantivy scores it when the word alone selects (its
+    /// BM25 in each field where it occurs, summed), if it is one word in each field: not a
+    /// word being typed (a completion), not a number that is also an ordinal ("11e").
+    pub fn as_selecting(&self) -> Option<SelectingWord> {
+        let mut word: Option<&str> = None;
+        let mut parts = Vec::with_capacity(self.parts.len());
+        for part in &self.parts {
+            let Part::Term {
+                field,
+                word: w,
+                hash,
+                tantivy_weight,
+                stats,
+                ..
+            } = part
+            else {
+                return None;
+            };
+            if word.is_some_and(|word| word != &**w) {
+                return None;
+            }
+            word = Some(w);
+            parts.push(Part::Term {
+                field: *field,
+                word: w.clone(),
+                hash: *hash,
+                weight: *tantivy_weight,
+                tantivy_weight: *tantivy_weight,
+                stats: *stats,
+            });
+        }
+        Some(SelectingWord {
+            word: word?.into(),
+            scored: CommonWord { parts },
+            glued: None,
+        })
     }
 
     /// Any word of `field` starting with `prefix`, scoring `score`.

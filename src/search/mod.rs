@@ -22,6 +22,7 @@ use crate::index::Index;
 use crate::model::{HouseNumberRecord, Kind};
 
 pub use query::ParsedQuery;
+pub use ranking::set_word_lists;
 
 /// Candidates retrieved for rescoring, beyond the number of results asked: a word being typed
 /// matches many more places than a whole one, so autocomplete needs more to find the right one.

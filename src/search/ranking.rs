@@ -3,6 +3,8 @@
 //! most important places ranked by their words alone (`most_important`), each scaled by
 //! importance and proximity (`rank_factor`), and ties broken the one way (`best_ranked`).
 
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+
 use tantivy::query::Query;
 use tantivy::{Score, SegmentOrdinal};
 
@@ -12,8 +14,10 @@ use crate::index::spatial::haversine_m;
 
 use super::card_scorer::CardScorer;
 use super::collect::{tweaked_top_docs, EveryMatch, MASKED};
-use super::common_words::{score_important, CommonWord, CommonWordsScorer, MappedWords};
-use super::sources::Sources;
+use super::common_words::{
+    score_important, CommonWord, CommonWordsScorer, MappedWords, SelectingWord,
+};
+use super::sources::{Source, Sources};
 
 /// The `limit` best of each source's most important places (`DocInfo::most_important`),
 /// scored by the query's words that can be scored from a place's own words, and scaled by
@@ -108,9 +112,13 @@ pub(super) fn top_places(
 /// (score, source, ord): their BM25 plus what the common words add, scaled by `rank_factor`.
 /// Ties go to the base, then to the lower `ord`, for answers that do not depend on how
 /// documents fell into segments.
+///
+/// When `selecting` is given, `query` is that one word's clause alone (no filter, no other
+/// clause scored by tantivy), and a source holding the word's list walks it instead.
 pub(super) fn best_of(
     sources: &Sources,
     query: &dyn Query,
+    selecting: Option<&SelectingWord>,
     common_words: &[CommonWord],
     near: Option<(f64, f64)>,
     limit: usize,
@@ -118,6 +126,11 @@ pub(super) fn best_of(
     // (score, source, ord)
     let mut scored: Vec<(f32, usize, u32)> = Vec::new();
     for (i, source) in sources.0.iter().enumerate() {
+        if let Some(listed) = selecting.and_then(|word| walk_list(source, word, common_words, near))
+        {
+            scored.extend(listed.into_iter().map(|(score, ord)| (score, i, ord)));
+            continue;
+        }
         let matches = sources.search(i, query, &EveryMatch)?;
         // (BM25 of the rare words, factor, ord)
         let mut found: Vec<(Score, f32, u32)> = Vec::with_capacity(matches.len());
@@ -174,6 +187,64 @@ pub(super) fn best_of(
         );
     }
     Ok(best_ranked(scored, limit))
+}
+
+/// Every place of `selecting`'s word list in `source` (none of its mask) with its score as
+/// `best_of` scores a match, or None when the source has no list for the word. The entries
+/// are read in order; each commune's card is asked for a few places ahead.
+fn walk_list(
+    source: &Source,
+    selecting: &SelectingWord,
+    common_words: &[CommonWord],
+    near: Option<(f64, f64)>,
+) -> Option<Vec<(f32, u32)>> {
+    if !word_lists_enabled() {
+        return None;
+    }
+    let list = source
+        .word_cards
+        .list(source.word_cards.ordinal(&selecting.word)?)?;
+    let mut scorer = CardScorer::new(
+        common_words,
+        source.word_cards,
+        source.word_ids,
+        source.texts,
+    )
+    .with_selecting(selecting);
+    let mut scored = Vec::with_capacity(list.len());
+    for at in 0..list.len() {
+        if let Some(ahead) = list.place_text(at + PLACE_CARD_PREFETCH_DISTANCE) {
+            source.word_cards.prefetch_place_text(ahead);
+        }
+        let Some(entry) = list.get(at) else {
+            break;
+        };
+        if source.mask.is_some_and(|mask| mask.contains(entry.ord)) {
+            continue;
+        }
+        let (selecting_score, common) = scorer.score_card(entry.ord, &entry.card);
+        scored.push((
+            (selecting_score + common) * rank_factor(entry.facts, near),
+            entry.ord,
+        ));
+    }
+    Some(scored)
+}
+
+/// How many places of a word list ahead `walk_list` asks for their commune's card.
+const PLACE_CARD_PREFETCH_DISTANCE: usize = 8;
+
+static WORD_LISTS: AtomicBool = AtomicBool::new(true);
+
+fn word_lists_enabled() -> bool {
+    WORD_LISTS.load(AtomicOrdering::Relaxed)
+}
+
+/// Whether retrieval reads word lists (the default) or always asks tantivy: for tests and
+/// benchmarks that compare the two, which must give the same answers.
+#[doc(hidden)]
+pub fn set_word_lists(enabled: bool) {
+    WORD_LISTS.store(enabled, AtomicOrdering::Relaxed);
 }
 
 /// From how many matches `best_of` scores common words from the word cards (`CardScorer`):

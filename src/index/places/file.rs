@@ -1,7 +1,7 @@
 //! The bytes of `places.bin`: its header and sections, written at ingest and checked when the
 //! file is mapped, with bounds-checked readers for the rest of `index::places`.
 //!
-//! Layout (all little-endian): the magic `ADRPLC04`; the place count (u64); the count of
+//! Layout (all little-endian): the magic `ADRPLC06`; the place count (u64); the count of
 //! municipalities among them (u64); then, for each of the [`SECTIONS`] sections in the order of
 //! [`Section`], its offset and byte length (u64, u64). Sections start on 64-byte boundaries
 //! (the word hashes are read in place as `&[u64]`, and a word card must not straddle two cache
@@ -23,6 +23,8 @@
 //! - `Vocabulary`: string refs of every distinct word of the names and place-field texts,
 //!   sorted; `NameCards`: a word card per place; `PlaceCards`: one per place-field text (see
 //!   `word_cards.rs`).
+//! - `ListWords`, `ListEntries`: the places of the name words held by thousands, each with its
+//!   facts and a copy of its card (see `word_lists.rs`).
 //!
 //! Opening checks every section length against the counts and the `Strings` section is
 //! valid UTF-8, but reads no record: every later read is bounds-checked, so a damaged file
@@ -37,8 +39,9 @@ use zerocopy::FromBytes;
 
 use crate::error::{Error, Result};
 use crate::index::word_cards::CARD_LEN;
+use crate::index::word_lists::{ENTRY_LEN, LIST_WORD_LEN};
 
-const MAGIC: &[u8; 8] = b"ADRPLC05";
+const MAGIC: &[u8; 8] = b"ADRPLC06";
 pub const RECORD_LEN: usize = 160;
 /// importance, lon, lat as f32.
 pub const RANK_LEN: usize = 12;
@@ -67,9 +70,11 @@ pub enum Section {
     Vocabulary,
     NameCards,
     PlaceCards,
+    ListWords,
+    ListEntries,
 }
 
-pub const SECTIONS: usize = 16;
+pub const SECTIONS: usize = 18;
 const HEADER_LEN: usize = 8 + 8 + 8 + SECTIONS * 16;
 /// Where sections start: a cache line.
 const SECTION_ALIGN: u64 = 64;
@@ -277,6 +282,8 @@ impl PlaceFile {
             (Section::Suffixes, STR_REF_LEN),
             (Section::IdExceptions, ID_EXCEPTION_LEN),
             (Section::Vocabulary, STR_REF_LEN),
+            (Section::ListWords, LIST_WORD_LEN),
+            (Section::ListEntries, ENTRY_LEN),
         ] {
             if len(section) % unit != 0 {
                 return Err(damaged(&format!("{section:?} is cut short")));

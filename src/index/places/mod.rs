@@ -18,9 +18,11 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::model::{HouseNumberRecord, Kind, Place, Position};
 
+use super::doc_info::RankFacts;
 use super::numbers::NumberRecord;
 use super::word_cards::{BuiltWordCards, WordCards};
 use super::word_ids::{word_hash, BuiltWordIds, WordIds};
+use super::word_lists::BuiltWordLists;
 use file::{PlaceFile, Section, SectionsWriter, ID_EXCEPTION_LEN, STR_REF_LEN};
 
 pub use view::{PlaceRef, PlaceStr, Places, StrList, TextRef, Texts};
@@ -119,8 +121,26 @@ impl PlaceTableBuilder {
             vocabulary.extend_from_slice(&out.strings().add(word)?);
         }
         *out.out(Section::Vocabulary) = vocabulary;
+        let facts: Vec<RankFacts> = self
+            .places
+            .iter()
+            .map(|place| RankFacts {
+                importance: place.importance as f32,
+                lon: place.position.lon as f32,
+                lat: place.position.lat as f32,
+            })
+            .collect();
+        let lists = BuiltWordLists::build(
+            &self.texts,
+            &ids,
+            &cards.vocabulary,
+            &cards.name_cards,
+            &facts,
+        );
         *out.out(Section::NameCards) = cards.name_cards;
         *out.out(Section::PlaceCards) = cards.place_cards;
+        *out.out(Section::ListWords) = lists.words;
+        *out.out(Section::ListEntries) = lists.entries;
         out.write(path)
     }
 }

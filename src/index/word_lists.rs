@@ -1,0 +1,220 @@
+//! The places of each name word held across France by thousands of places, copied side by side
+//! with what ranking them needs: the "word lists" of `places.bin`, written at ingest.
+//!
+//! Candidate retrieval walks every place of a query's rarest word. When that word is a street
+//! word held by thousands of places ("quai": 9,418 across France, "porte", "neuve"), tantivy
+//! gave their documents one by one, and each match then cost random reads in tables of millions
+//! of entries: the document's place and facts, the place's word card, its commune's card.
+//! Those reads were two thirds of the slowest keystrokes. A word list holds, for each place of
+//! the word in place order, its ranking facts and a copy of its word card: walking it reads
+//! memory in order, which the processor fetches ahead by itself, and the word's own BM25 is
+//! computed from the card (`search::card_scorer`), so tantivy is not asked at all.
+//!
+//! Only words whose lists are worth their bytes are listed: held in the name of at least
+//! `LIST_MIN_NAME_DOCS` places (rarer words are walked quickly anyway), and in at most
+//! `LIST_MAX_DOCS` documents in all (more never select, see `search::candidates`). Across
+//! France that is about 700 words and 1.75 million entries (140 MB).
+//!
+//! Layout, little-endian. `ListWords`: for each listed word in vocabulary order, its ordinal
+//! and the index of its first entry (u32, u32), then `u32::MAX` and the entry count.
+//! `ListEntries`: `ENTRY_LEN` bytes each: the place's ord (u32), importance, lon, lat (f32, as
+//! in the `Rank` section), then its name card as `NameCards` holds it. A list holds every place
+//! whose name or place-field text holds the word, in place order.
+
+use rustc_hash::FxHashMap;
+
+use super::doc_info::RankFacts;
+use super::places::file::{PlaceFile, Section};
+use super::places::SearchText;
+use super::word_cards::{words_of, Card, WordCards, CARD_LEN};
+use super::word_ids::BuiltWordIds;
+
+/// Bytes of one entry: ord and facts, then the card.
+pub const ENTRY_LEN: usize = 16 + CARD_LEN;
+/// Bytes of one `ListWords` item.
+pub const LIST_WORD_LEN: usize = 8;
+/// A word held in fewer names than this has no list.
+pub const LIST_MIN_NAME_DOCS: u64 = 1_000;
+/// A word held by more documents (name and place field counted apart, as tantivy counts them)
+/// has no list: retrieval never walks it (`candidates::SELECTABLE_MAX_DOCS`).
+pub const LIST_MAX_DOCS: u64 = 10_000;
+
+/// What ingest writes: the `ListWords` and `ListEntries` sections.
+pub(crate) struct BuiltWordLists {
+    pub words: Vec<u8>,
+    pub entries: Vec<u8>,
+}
+
+impl BuiltWordLists {
+    /// The lists of the words of `texts` (by ord), given the sorted `vocabulary`, the name
+    /// cards and the places' facts.
+    pub fn build(
+        texts: &[SearchText],
+        ids: &BuiltWordIds<'_>,
+        vocabulary: &[&str],
+        name_cards: &[u8],
+        facts: &[RankFacts],
+    ) -> BuiltWordLists {
+        let ordinal_of: FxHashMap<&str, u32> = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(ordinal, word)| (*word, ordinal as u32))
+            .collect();
+        let distinct = |text: &str| {
+            let mut words: Vec<u32> = words_of(text)
+                .filter_map(|word| ordinal_of.get(word).copied())
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            words
+        };
+        let place_text_words: Vec<Vec<u32>> = ids.place_texts.iter().map(|t| distinct(t)).collect();
+        // Documents holding each word, per field: a place counts once per field.
+        let mut in_names = vec![0u64; vocabulary.len()];
+        let mut in_places = vec![0u64; vocabulary.len()];
+        let name_words: Vec<Vec<u32>> = texts.iter().map(|t| distinct(&t.name)).collect();
+        for (words, &place_text) in name_words.iter().zip(&ids.place_text_of) {
+            for &w in words {
+                in_names[w as usize] += 1;
+            }
+            for &w in &place_text_words[place_text as usize] {
+                in_places[w as usize] += 1;
+            }
+        }
+        let listed = |w: u32| {
+            let (name, place) = (in_names[w as usize], in_places[w as usize]);
+            name >= LIST_MIN_NAME_DOCS && name + place <= LIST_MAX_DOCS
+        };
+        let mut lists: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for (ord, (words, &place_text)) in name_words.iter().zip(&ids.place_text_of).enumerate() {
+            let mut held: Vec<u32> = words
+                .iter()
+                .chain(&place_text_words[place_text as usize])
+                .copied()
+                .filter(|&w| listed(w))
+                .collect();
+            held.sort_unstable();
+            held.dedup();
+            for w in held {
+                lists.entry(w).or_default().push(ord as u32);
+            }
+        }
+        let mut listed_words: Vec<u32> = lists.keys().copied().collect();
+        listed_words.sort_unstable();
+        let total: usize = lists.values().map(Vec::len).sum();
+        let mut words = Vec::with_capacity((listed_words.len() + 1) * LIST_WORD_LEN);
+        let mut entries = Vec::with_capacity(total * ENTRY_LEN);
+        let mut start: u32 = 0;
+        for w in listed_words {
+            words.extend_from_slice(&w.to_le_bytes());
+            words.extend_from_slice(&start.to_le_bytes());
+            for &ord in &lists[&w] {
+                let f = facts[ord as usize];
+                entries.extend_from_slice(&ord.to_le_bytes());
+                for v in [f.importance, f.lon, f.lat] {
+                    entries.extend_from_slice(&v.to_le_bytes());
+                }
+                let card = ord as usize * CARD_LEN;
+                entries.extend_from_slice(&name_cards[card..card + CARD_LEN]);
+                start += 1;
+            }
+        }
+        words.extend_from_slice(&u32::MAX.to_le_bytes());
+        words.extend_from_slice(&start.to_le_bytes());
+        BuiltWordLists { words, entries }
+    }
+}
+
+/// One place of a word list.
+#[derive(Debug, Clone, Copy)]
+pub struct ListEntry {
+    pub ord: u32,
+    pub facts: RankFacts,
+    /// The place's name card.
+    pub card: Card,
+}
+
+/// The places of one listed word, in place order.
+#[derive(Clone, Copy)]
+pub struct WordList<'a> {
+    entries: &'a [u8],
+}
+
+impl<'a> WordList<'a> {
+    pub fn len(&self) -> usize {
+        self.entries.len() / ENTRY_LEN
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The place-field text id on the card of the `i`-th place, read alone.
+    pub fn place_text(&self, i: usize) -> Option<u32> {
+        let at = i * ENTRY_LEN + 16 + 4;
+        let bytes = self.entries.get(at..at + 4)?;
+        Some(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    }
+
+    pub fn get(&self, i: usize) -> Option<ListEntry> {
+        let bytes = self.entries.get(i * ENTRY_LEN..(i + 1) * ENTRY_LEN)?;
+        let u32_at = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        Some(ListEntry {
+            ord: u32_at(0),
+            facts: RankFacts {
+                importance: f32::from_bits(u32_at(4)),
+                lon: f32::from_bits(u32_at(8)),
+                lat: f32::from_bits(u32_at(12)),
+            },
+            card: Card::read(&bytes[16..])?,
+        })
+    }
+}
+
+impl WordCards {
+    /// The list of the word of vocabulary `ordinal`, if it has one.
+    pub fn list(&self, ordinal: u32) -> Option<WordList<'_>> {
+        list_in(&self.file, ordinal)
+    }
+
+    /// The vocabulary ordinals of the listed words, in order.
+    pub fn listed_words(&self) -> Vec<u32> {
+        let words = self.file.bytes(Section::ListWords);
+        words
+            .chunks_exact(LIST_WORD_LEN)
+            .map(|item| u32::from_le_bytes([item[0], item[1], item[2], item[3]]))
+            .filter(|&ordinal| ordinal != u32::MAX)
+            .collect()
+    }
+}
+
+fn list_in(file: &PlaceFile, ordinal: u32) -> Option<WordList<'_>> {
+    let words = file.bytes(Section::ListWords);
+    let count = (words.len() / LIST_WORD_LEN).checked_sub(1)?;
+    let item = |i: usize| {
+        let at = i * LIST_WORD_LEN;
+        let u32_at =
+            |at: usize| u32::from_le_bytes(words[at..at + 4].try_into().unwrap_or_default());
+        (u32_at(at), u32_at(at + 4) as usize)
+    };
+    // Binary search over the listed words (the sentinel after them is never compared).
+    let (mut low, mut high) = (0, count);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if item(middle).0 < ordinal {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    if low == count || item(low).0 != ordinal {
+        return None;
+    }
+    let (start, end) = (item(low).1, item(low + 1).1);
+    let entries = file
+        .bytes(Section::ListEntries)
+        .get(start.checked_mul(ENTRY_LEN)?..end.checked_mul(ENTRY_LEN)?)?;
+    Some(WordList { entries })
+}
