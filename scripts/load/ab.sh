@@ -4,9 +4,11 @@
 #
 #   python3 scripts/load/make_queries.py target/load/queries     # once
 #   ROUNDS=2 scripts/load/ab.sh /tmp/adresse-a /tmp/adresse-b      # binaries built beforehand
+#   ROUNDS=2 scripts/load/ab.sh /tmp/adresse-a=INDEX_A /tmp/adresse-b=INDEX_B   # each its index
 #
-# Each binary serves var/index (INDEX=…) on 127.0.0.1:7871 (loopback only); each run is 6 s
-# (SECONDS_PER_RUN) of full addresses, autocomplete and reverse at 1, 16 and 64 connections.
+# Each binary serves var/index (INDEX=…, or its own after `=`, for binaries of two index
+# formats) on 127.0.0.1:7871 (loopback only); each run is 6 s (SECONDS_PER_RUN) of full
+# addresses, autocomplete and reverse at 1, 16 and 64 connections.
 # Prints one line per run: req/s, p50 ms, p99 ms, non-2xx answers, socket errors.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,8 +19,11 @@ QUERIES=target/load/queries
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
 [ -f $QUERIES/full.txt ] || python3 scripts/load/make_queries.py $QUERIES
 for round in $(seq 1 "$ROUNDS"); do
-  for bin in "$@"; do
-    "$bin" serve --index "$INDEX" --addr 127.0.0.1:7871 >/dev/null 2>&1 &
+  for arg in "$@"; do
+    bin=${arg%%=*}
+    index=$INDEX
+    [ "$arg" = "$bin" ] || index=${arg#*=}
+    "$bin" serve --index "$index" --addr 127.0.0.1:7871 >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 1 300); do curl -sf -m 1 http://127.0.0.1:7871/health >/dev/null && break; sleep 0.1; done
     for w in full autocomplete reverse; do
