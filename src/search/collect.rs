@@ -1,6 +1,8 @@
 //! The tantivy collectors of candidate retrieval: every match with its BM25 (rare words), or
 //! the top documents by BM25 scaled by importance and proximity, masked places last.
 
+use std::cmp::Reverse;
+
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
@@ -52,27 +54,28 @@ impl SegmentCollector for EveryMatchInSegment {
     }
 }
 
-/// The top `limit` documents of one source by tweaked score.
+/// The top `limit` documents of one source by tweaked score, ties going to the lower place
+/// `ord`: each document's key is (score, its `ord` reversed), so that which of equal scores
+/// make the cut does not depend on how documents fell into segments at ingest (tantivy breaks
+/// ties by document address: two builds of one France index answered "146" differently).
 pub(super) fn tweaked_top_docs(
     source: &Source,
     near: Option<(f64, f64)>,
     limit: usize,
-) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
+) -> impl Collector<Fruit = Vec<((Score, Reverse<u32>), DocAddress)>> {
     let docs_of = source.docs.clone();
     let mask_of = source.mask.cloned();
     TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
         let segment_docs = docs_of.segment(segment.segment_id());
         let mask = mask_of.clone();
         move |doc: DocId, score: Score| {
-            if let (Some(mask), Some(docs)) = (&mask, &segment_docs) {
-                if docs.ord(doc).is_some_and(|ord| mask.contains(ord)) {
-                    return MASKED;
-                }
-            }
-            let Some(facts) = segment_docs.as_ref().and_then(|d| d.facts(doc)) else {
-                return score;
+            let Some((ord, facts)) = segment_docs.as_ref().and_then(|d| d.get(doc)) else {
+                return (score, Reverse(u32::MAX));
             };
-            score * rank_factor(facts, near)
+            if mask.as_ref().is_some_and(|mask| mask.contains(ord)) {
+                return (MASKED, Reverse(ord));
+            }
+            (score * rank_factor(facts, near), Reverse(ord))
         }
     })
 }

@@ -90,7 +90,7 @@ pub(super) fn top_places(
     for (i, source) in sources.0.iter().enumerate() {
         let collector = tweaked_top_docs(source, near, limit);
         let top = sources.search(i, query, &collector)?;
-        for (score, address) in top {
+        for ((score, _), address) in top {
             if score == MASKED {
                 continue;
             }
