@@ -38,6 +38,8 @@ pub(crate) fn words_of(text: &str) -> impl Iterator<Item = &str> {
 /// What ingest writes: the vocabulary, a card per place and a card per place-field text.
 pub(crate) struct BuiltWordCards<'a> {
     pub vocabulary: Vec<&'a str>,
+    /// Each word's ordinal in `vocabulary`.
+    pub ordinals: FxHashMap<&'a str, u32>,
     pub name_cards: Vec<u8>,
     pub place_cards: Vec<u8>,
 }
@@ -81,6 +83,7 @@ impl<'a> BuiltWordCards<'a> {
         }
         BuiltWordCards {
             vocabulary,
+            ordinals,
             name_cards,
             place_cards,
         }

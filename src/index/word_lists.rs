@@ -23,12 +23,12 @@
 //! in the `Rank` section), then its name card as `NameCards` holds it. A list holds every place
 //! whose name or place-field text holds the word, in place order.
 
-use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 use super::doc_info::RankFacts;
 use super::places::file::{PlaceFile, Section};
 use super::places::SearchText;
-use super::word_cards::{words_of, Card, WordCards, CARD_LEN};
+use super::word_cards::{words_of, BuiltWordCards, Card, WordCards, CARD_LEN};
 use super::word_ids::BuiltWordIds;
 
 /// Bytes of one entry: ord and facts, then the card.
@@ -48,23 +48,16 @@ pub(crate) struct BuiltWordLists {
 }
 
 impl BuiltWordLists {
-    /// The lists of the words of `texts` (by ord), given the sorted `vocabulary`, the name
-    /// cards and the places' facts.
+    /// The lists of the words of `texts` (by ord), given their `cards` and the places' facts.
     pub fn build(
         texts: &[SearchText],
         ids: &BuiltWordIds<'_>,
-        vocabulary: &[&str],
-        name_cards: &[u8],
+        cards: &BuiltWordCards<'_>,
         facts: &[RankFacts],
     ) -> BuiltWordLists {
-        let ordinal_of: FxHashMap<&str, u32> = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(ordinal, word)| (*word, ordinal as u32))
-            .collect();
         let distinct = |text: &str| {
             let mut words: Vec<u32> = words_of(text)
-                .filter_map(|word| ordinal_of.get(word).copied())
+                .filter_map(|word| cards.ordinals.get(word).copied())
                 .collect();
             words.sort_unstable();
             words.dedup();
@@ -72,8 +65,8 @@ impl BuiltWordLists {
         };
         let place_text_words: Vec<Vec<u32>> = ids.place_texts.iter().map(|t| distinct(t)).collect();
         // Documents holding each word, per field: a place counts once per field.
-        let mut in_names = vec![0u64; vocabulary.len()];
-        let mut in_places = vec![0u64; vocabulary.len()];
+        let mut in_names = vec![0u64; cards.vocabulary.len()];
+        let mut in_places = vec![0u64; cards.vocabulary.len()];
         let name_words: Vec<Vec<u32>> = texts.iter().map(|t| distinct(&t.name)).collect();
         for (words, &place_text) in name_words.iter().zip(&ids.place_text_of) {
             for &w in words {
@@ -87,7 +80,8 @@ impl BuiltWordLists {
             let (name, place) = (in_names[w as usize], in_places[w as usize]);
             name >= LIST_MIN_NAME_DOCS && name + place <= LIST_MAX_DOCS
         };
-        let mut lists: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        // By word ordinal, the order of `ListWords`.
+        let mut lists: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
         for (ord, (words, &place_text)) in name_words.iter().zip(&ids.place_text_of).enumerate() {
             let mut held: Vec<u32> = words
                 .iter()
@@ -101,23 +95,21 @@ impl BuiltWordLists {
                 lists.entry(w).or_default().push(ord as u32);
             }
         }
-        let mut listed_words: Vec<u32> = lists.keys().copied().collect();
-        listed_words.sort_unstable();
         let total: usize = lists.values().map(Vec::len).sum();
-        let mut words = Vec::with_capacity((listed_words.len() + 1) * LIST_WORD_LEN);
+        let mut words = Vec::with_capacity((lists.len() + 1) * LIST_WORD_LEN);
         let mut entries = Vec::with_capacity(total * ENTRY_LEN);
         let mut start: u32 = 0;
-        for w in listed_words {
+        for (w, ords) in &lists {
             words.extend_from_slice(&w.to_le_bytes());
             words.extend_from_slice(&start.to_le_bytes());
-            for &ord in &lists[&w] {
+            for &ord in ords {
                 let f = facts[ord as usize];
                 entries.extend_from_slice(&ord.to_le_bytes());
                 for v in [f.importance, f.lon, f.lat] {
                     entries.extend_from_slice(&v.to_le_bytes());
                 }
                 let card = ord as usize * CARD_LEN;
-                entries.extend_from_slice(&name_cards[card..card + CARD_LEN]);
+                entries.extend_from_slice(&cards.name_cards[card..card + CARD_LEN]);
                 start += 1;
             }
         }
@@ -183,38 +175,38 @@ impl WordCards {
 
     /// The vocabulary ordinals of the listed words, in order.
     pub fn listed_words(&self) -> Vec<u32> {
-        let words = self.file.bytes(Section::ListWords);
-        words
-            .chunks_exact(LIST_WORD_LEN)
-            .map(|item| u32::from_le_bytes([item[0], item[1], item[2], item[3]]))
-            .filter(|&ordinal| ordinal != u32::MAX)
+        let count = (self.file.bytes(Section::ListWords).len() / LIST_WORD_LEN).saturating_sub(1);
+        (0..count)
+            .filter_map(|i| list_word(&self.file, i).map(|(ordinal, _)| ordinal))
             .collect()
     }
 }
 
+/// The `i`-th item of `ListWords`: a word's ordinal and its first entry.
+fn list_word(file: &PlaceFile, i: usize) -> Option<(u32, usize)> {
+    Some((
+        file.u32_at(Section::ListWords, 2 * i)?,
+        file.u32_at(Section::ListWords, 2 * i + 1)? as usize,
+    ))
+}
+
 fn list_in(file: &PlaceFile, ordinal: u32) -> Option<WordList<'_>> {
-    let words = file.bytes(Section::ListWords);
-    let count = (words.len() / LIST_WORD_LEN).checked_sub(1)?;
-    let item = |i: usize| {
-        let at = i * LIST_WORD_LEN;
-        let u32_at =
-            |at: usize| u32::from_le_bytes(words[at..at + 4].try_into().unwrap_or_default());
-        (u32_at(at), u32_at(at + 4) as usize)
-    };
+    let count = (file.bytes(Section::ListWords).len() / LIST_WORD_LEN).checked_sub(1)?;
     // Binary search over the listed words (the sentinel after them is never compared).
     let (mut low, mut high) = (0, count);
     while low < high {
         let middle = low + (high - low) / 2;
-        if item(middle).0 < ordinal {
+        if list_word(file, middle)?.0 < ordinal {
             low = middle + 1;
         } else {
             high = middle;
         }
     }
-    if low == count || item(low).0 != ordinal {
+    let (found, start) = list_word(file, low)?;
+    if low == count || found != ordinal {
         return None;
     }
-    let (start, end) = (item(low).1, item(low + 1).1);
+    let (_, end) = list_word(file, low + 1)?;
     let entries = file
         .bytes(Section::ListEntries)
         .get(start.checked_mul(ENTRY_LEN)?..end.checked_mul(ENTRY_LEN)?)?;

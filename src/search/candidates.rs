@@ -207,7 +207,7 @@ fn selection_query<'c>(
     let mut selecting_words: Vec<Option<SelectingWord>> = Vec::new();
     let mut common_words: Vec<CommonWord> = Vec::new();
     let mut common_in_tantivy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut glued_in_tantivy: Vec<Option<&SelectingWord>> = Vec::new();
+    let mut glued_in_tantivy: Vec<Option<&CommonWord>> = Vec::new();
     for (clause, selects) in clauses {
         if selects {
             selecting.push((Occur::Should, clause.query.box_clone()));
@@ -232,7 +232,7 @@ fn selection_query<'c>(
     let selecting_word = match (&selecting_words[..], &glued_in_tantivy[..]) {
         ([Some(word)], []) if filter.is_empty() => Some(word.clone()),
         ([Some(word)], [Some(glued)]) if filter.is_empty() => Some(SelectingWord {
-            glued: Some(Box::new(glued.scored.clone())),
+            glued: Some((*glued).clone()),
             ..word.clone()
         }),
         _ => None,
@@ -292,7 +292,7 @@ fn clauses(sources: &Sources, fields: &Fields, query: &ParsedQuery) -> Vec<Claus
         let glued = glued.and_then(|word| {
             let mut common = CommonWord::default();
             common.add_term(TextField::Name, &word, doc_freq, NAME_BOOST, stats[0]);
-            common.as_selecting()
+            common.as_selecting().map(|weighted| weighted.scored)
         });
         clauses.push(Clause {
             query,
@@ -451,8 +451,9 @@ struct Clause {
     /// It scored from a place's own words, when it can be.
     common: Option<CommonWord>,
     /// Two query words glued as one name word ("la tour" → "latour"): that word, weighted as
-    /// tantivy weighs it, for `best_of` to score it when it walks a word list.
-    glued: Option<SelectingWord>,
+    /// tantivy weighs it (`CommonWord::as_selecting`), for `best_of` to score it when it walks
+    /// a word list.
+    glued: Option<CommonWord>,
     /// Words of the query glued together or one split in two: another reading of typed words.
     respelling: bool,
 }

@@ -159,7 +159,7 @@ impl<'a> CardScorer<'a> {
         ));
         self.glued = selecting
             .glued
-            .as_deref()
+            .as_ref()
             .map(|glued| (glued, CardWord::of(glued, self.cards)));
         self
     }

@@ -122,7 +122,7 @@ pub struct SelectingWord {
     pub(super) scored: CommonWord,
     /// A glued reading of two query words that tantivy would add to the word's score
     /// (`candidates::Clause::glued`), weighted the same way.
-    pub(super) glued: Option<Box<CommonWord>>,
+    pub(super) glued: Option<CommonWord>,
 }
 
 /// A common word of the query: the sum of its alternatives that a place matches.

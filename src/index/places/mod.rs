@@ -130,13 +130,7 @@ impl PlaceTableBuilder {
                 lat: place.position.lat as f32,
             })
             .collect();
-        let lists = BuiltWordLists::build(
-            &self.texts,
-            &ids,
-            &cards.vocabulary,
-            &cards.name_cards,
-            &facts,
-        );
+        let lists = BuiltWordLists::build(&self.texts, &ids, &cards, &facts);
         *out.out(Section::NameCards) = cards.name_cards;
         *out.out(Section::PlaceCards) = cards.place_cards;
         *out.out(Section::ListWords) = lists.words;
