@@ -112,6 +112,15 @@ pub(super) enum Part {
     },
 }
 
+impl Part {
+    /// The field this alternative scores through.
+    pub(super) fn field(&self) -> TextField {
+        match self {
+            Part::Term { field, .. } | Part::Prefix { field, .. } => *field,
+        }
+    }
+}
+
 /// The one word that brings a retrieval's candidates in, when it is a plain word: read from
 /// the word lists (`index::word_lists`) instead of tantivy's postings, and scored from each
 /// place's card as tantivy would score its clause.

@@ -154,8 +154,21 @@ pub fn common_word_queries(
     );
     vec![
         vec![number.clone(), typed("ru")],
-        vec![number, whole("rue", 1.0), whole("de", 0.2), typed("l")],
+        vec![
+            number.clone(),
+            whole("rue", 1.0),
+            whole("de", 0.2),
+            typed("l"),
+        ],
         vec![whole("avenue", 1.0), whole("paris", 1.0), typed("cha")],
         vec![typed("g"), whole("qzxw", 1.0), typed("qzx")],
+        // Whole words only: what most places of a selecting word hold none of.
+        vec![
+            number,
+            whole("rue", 1.0),
+            whole("de", 0.2),
+            whole("qzxw", 1.0),
+        ],
+        vec![whole("avenue", 1.0), whole("paris", 1.0)],
     ]
 }
