@@ -29,6 +29,8 @@ pub const CARD_LEN: usize = 64;
 /// Words a card holds.
 pub const CARD_WORDS: usize = 14;
 const WORDS_AT: usize = 8;
+/// Where a card holds its place-field text id.
+pub(crate) const PLACE_TEXT_ON_CARD: usize = 4;
 
 /// The words of a text, as indexed (split on spaces).
 pub(crate) fn words_of(text: &str) -> impl Iterator<Item = &str> {
@@ -64,7 +66,8 @@ impl<'a> BuiltWordCards<'a> {
             let mut bytes = [0u8; CARD_LEN];
             let count = words_of(text).count();
             bytes[0] = count.min(u8::MAX as usize) as u8;
-            bytes[4..8].copy_from_slice(&place_text.to_le_bytes());
+            bytes[PLACE_TEXT_ON_CARD..PLACE_TEXT_ON_CARD + 4]
+                .copy_from_slice(&place_text.to_le_bytes());
             if count <= CARD_WORDS {
                 for (i, word) in words_of(text).enumerate() {
                     let at = WORDS_AT + 4 * i;
@@ -113,7 +116,7 @@ impl Card {
         }
         Some(Card {
             len: bytes[0] as usize,
-            place_text: u32_at(4),
+            place_text: u32_at(PLACE_TEXT_ON_CARD),
             words,
         })
     }

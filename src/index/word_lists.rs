@@ -28,11 +28,13 @@ use std::collections::BTreeMap;
 use super::doc_info::RankFacts;
 use super::places::file::{PlaceFile, Section};
 use super::places::SearchText;
-use super::word_cards::{words_of, BuiltWordCards, Card, WordCards, CARD_LEN};
+use super::word_cards::{words_of, BuiltWordCards, Card, WordCards, CARD_LEN, PLACE_TEXT_ON_CARD};
 use super::word_ids::BuiltWordIds;
 
+/// Where an entry's card starts, after the ord and facts.
+const CARD_AT: usize = 16;
 /// Bytes of one entry: ord and facts, then the card.
-pub const ENTRY_LEN: usize = 16 + CARD_LEN;
+pub const ENTRY_LEN: usize = CARD_AT + CARD_LEN;
 /// Bytes of one `ListWords` item.
 pub const LIST_WORD_LEN: usize = 8;
 /// A word held in fewer names than this has no list.
@@ -143,26 +145,32 @@ impl<'a> WordList<'a> {
         self.entries.is_empty()
     }
 
+    /// The u32 at byte `at` of the `i`-th entry.
+    fn u32_at(&self, i: usize, at: usize) -> Option<u32> {
+        let start = i.checked_mul(ENTRY_LEN)? + at;
+        Some(u32::from_le_bytes(
+            self.entries.get(start..start + 4)?.try_into().ok()?,
+        ))
+    }
+
     /// The place-field text id on the card of the `i`-th place, read alone.
     pub fn place_text(&self, i: usize) -> Option<u32> {
-        let at = i * ENTRY_LEN + 16 + 4;
-        let bytes = self.entries.get(at..at + 4)?;
-        Some(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+        self.u32_at(i, CARD_AT + PLACE_TEXT_ON_CARD)
     }
 
     pub fn get(&self, i: usize) -> Option<ListEntry> {
-        let bytes = self.entries.get(i * ENTRY_LEN..(i + 1) * ENTRY_LEN)?;
-        let u32_at = |at: usize| {
-            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
+        let f32_at = |at: usize| self.u32_at(i, at).map(f32::from_bits);
         Some(ListEntry {
-            ord: u32_at(0),
+            ord: self.u32_at(i, 0)?,
             facts: RankFacts {
-                importance: f32::from_bits(u32_at(4)),
-                lon: f32::from_bits(u32_at(8)),
-                lat: f32::from_bits(u32_at(12)),
+                importance: f32_at(4)?,
+                lon: f32_at(8)?,
+                lat: f32_at(12)?,
             },
-            card: Card::read(&bytes[16..])?,
+            card: Card::read(
+                self.entries
+                    .get(i * ENTRY_LEN + CARD_AT..(i + 1) * ENTRY_LEN)?,
+            )?,
         })
     }
 }

@@ -84,15 +84,10 @@ impl FieldParts {
             }
             word_ends.push(parts.len());
         }
-        let mut filter = Some(0u64);
-        for part in &parts {
-            match part {
-                CardPart::Term { ordinal, .. } => {
-                    filter = filter.map(|bits| bits | filter_bit(*ordinal));
-                }
-                CardPart::Prefix { .. } => filter = None,
-            }
-        }
+        let filter = parts.iter().try_fold(0u64, |bits, part| match part {
+            CardPart::Term { ordinal, .. } => Some(bits | filter_bit(*ordinal)),
+            CardPart::Prefix { .. } => None,
+        });
         let mut field_parts = FieldParts {
             word_ends,
             parts,
