@@ -48,18 +48,10 @@ QUERIES=target/load/queries
 [ -f $QUERIES/$WORKLOAD.txt ] || { echo "no query file $QUERIES/$WORKLOAD.txt" >&2; exit 2; }
 
 URL=http://127.0.0.1:$PORT
-URLS=$(mktemp)
-start_ns=$(date +%s%N)
-target/release/adresse serve --index "$INDEX" --addr 127.0.0.1:$PORT 2>target/load/server.log &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -f "$URLS"' EXIT
+URLS=target/load/open_loop_urls.txt
+. scripts/load/server.sh
+start_server "$INDEX" "$PORT"
 sed "s|^|$URL|" $QUERIES/$WORKLOAD.txt >"$URLS"
-# Wait for the first answer, at most 10 minutes (a France-scale index takes a while to open).
-until curl -sf $URL/health >/dev/null 2>&1; do
-  kill -0 $SERVER 2>/dev/null || { cat target/load/server.log >&2; exit 1; }
-  (( $(date +%s%N) - start_ns < 600000000000 )) || { echo "server not ready after 10 min" >&2; exit 1; }
-  sleep 0.01
-done
 
 # One oha run at a rate: prints "achieved p50 p90 p99 p99.9 failed".
 run() { # rate seconds

@@ -37,19 +37,10 @@ QUERIES=target/load/queries
 [ -f $QUERIES/full.txt ] || python3 scripts/load/make_queries.py $QUERIES
 
 URL=http://127.0.0.1:$PORT
-start_ns=$(date +%s%N)
-target/release/adresse serve --index "$INDEX" --addr 127.0.0.1:$PORT 2>target/load/server.log &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-# Wait for the first answer, at most 10 minutes (a France-scale index takes a while to open).
-until curl -sf $URL/health >/dev/null 2>&1; do
-  kill -0 $SERVER 2>/dev/null || { cat target/load/server.log >&2; exit 1; }
-  (( $(date +%s%N) - start_ns < 600000000000 )) || { echo "server not ready after 10 min" >&2; exit 1; }
-  sleep 0.01
-done
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+. scripts/load/server.sh
+start_server "$INDEX" "$PORT"
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$SERVER/status; }
-echo "server ready in ${ready_ms} ms (index $INDEX), RSS $(( $(rss_kb) / 1024 )) MiB" | tee -a "$OUT"
+echo "server ready in ${READY_MS} ms (index $INDEX), RSS $(( $(rss_kb) / 1024 )) MiB" | tee -a "$OUT"
 
 targets="ours"
 if [ "$ADDOK" != none ] && curl -sf -m 5 "$ADDOK/search/?q=rivoli" >/dev/null 2>&1; then
