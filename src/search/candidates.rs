@@ -20,6 +20,7 @@ use super::common_words::{CommonWord, FieldStats, SelectingWord, TextField};
 use super::completion::CompletionQuery;
 use super::query::{is_postcode, ParsedQuery, QueryToken};
 use super::ranking::{best_of, best_ranked, most_important, top_places};
+use super::word_union::WordUnion;
 use super::Filters;
 
 /// A token's own name matters more than where the place is.
@@ -650,7 +651,9 @@ fn word_clause(
     }
     let selects = !(typed_start || (numeric && !is_postcode(&token.text)));
     WordClause {
-        clause: Box::new(BooleanQuery::new(alternatives)),
+        clause: Box::new(WordUnion::new(
+            alternatives.into_iter().map(|(_, query)| query).collect(),
+        )),
         doc_freq: if selects { total_doc_freq } else { u64::MAX },
         walk: total_doc_freq,
         in_fields,

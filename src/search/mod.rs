@@ -10,6 +10,7 @@ pub mod query;
 mod ranking;
 pub mod score;
 pub mod sources;
+pub mod word_union;
 
 use std::sync::Arc;
 
