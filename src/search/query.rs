@@ -13,6 +13,10 @@ pub struct QueryToken {
     pub typed: String,
     /// Whether the query may still be growing at this word (autocomplete on, last word).
     pub is_prefix: bool,
+    /// `text` is all digits.
+    pub numeric: bool,
+    /// Letters in `text` (not bytes: accents are folded, but a rare letter may remain).
+    pub chars: usize,
 }
 
 /// A possible housenumber of the query: the token(s) it takes and the number read.
@@ -54,6 +58,8 @@ impl ParsedQuery {
                     text: part.to_string(),
                     typed: word.to_string(),
                     is_prefix,
+                    numeric: part.bytes().all(|b| b.is_ascii_digit()),
+                    chars: part.chars().count(),
                 });
             }
         }

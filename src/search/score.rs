@@ -325,7 +325,7 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str, short_typos:
             }
         }
     }
-    let q_numeric = q.bytes().all(|b| b.is_ascii_digit());
+    let q_numeric = token.numeric;
     if q_numeric
         && candidate
             .strip_prefix(q)
@@ -338,10 +338,11 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str, short_typos:
         // "1e" is not folded into "1er" (it is most often housenumber 1 with suffix "e").
         return 0.9;
     }
-    if q_numeric || candidate.bytes().all(|b| b.is_ascii_digit()) || is_postcode(q) {
+    // A postcode is numeric.
+    if q_numeric || candidate.bytes().all(|b| b.is_ascii_digit()) {
         return 0.0;
     }
-    let len = q.chars().count();
+    let len = token.chars;
     let allowed = if len >= FUZZY_2_MIN_LEN {
         2
     } else if len >= FUZZY_1_MIN_LEN {
