@@ -26,6 +26,8 @@ enum CardPart {
     /// `Part::Term` of a word the index holds.
     Term {
         ordinal: u32,
+        /// `filter_bit(ordinal)`.
+        bit: u64,
         weight: f32,
         stats: FieldStats,
     },
@@ -71,6 +73,7 @@ impl FieldParts {
                         if let Some(ordinal) = cards.ordinal(word) {
                             parts.push(CardPart::Term {
                                 ordinal,
+                                bit: filter_bit(ordinal),
                                 weight: *weight,
                                 stats: *stats,
                             });
@@ -85,7 +88,7 @@ impl FieldParts {
             word_ends.push(parts.len());
         }
         let filter = parts.iter().try_fold(0u64, |bits, part| match part {
-            CardPart::Term { ordinal, .. } => Some(bits | filter_bit(*ordinal)),
+            CardPart::Term { bit, .. } => Some(bits | bit),
             CardPart::Prefix { .. } => None,
         });
         let mut field_parts = FieldParts {
@@ -101,11 +104,13 @@ impl FieldParts {
 
     /// What the words add through a text given as its words' ordinals: as `field_score`
     /// computes it, word by word and part by part in the same order.
+    ///
+    /// The bits of the text's words, set once, tell at a glance that most terms are not
+    /// there (a term whose bit is unset is not); only the others are counted.
     fn score(&self, on_card: &[u32]) -> f32 {
-        if let Some(filter) = self.filter {
-            if on_card.iter().all(|&w| filter & filter_bit(w) == 0) {
-                return self.nothing;
-            }
+        let held = on_card.iter().fold(0, |bits, &w| bits | filter_bit(w));
+        if self.filter.is_some_and(|filter| held & filter == 0) {
+            return self.nothing;
         }
         let mut start = 0;
         self.word_ends
@@ -116,9 +121,13 @@ impl FieldParts {
                     match part {
                         CardPart::Term {
                             ordinal,
+                            bit,
                             weight,
                             stats,
                         } => {
+                            if held & bit == 0 {
+                                continue;
+                            }
                             let tf = on_card.iter().filter(|w| *w == ordinal).count() as u32;
                             if tf > 0 {
                                 total += weight * stats.tf_part(tf, on_card.len());
