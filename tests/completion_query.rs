@@ -6,11 +6,11 @@ mod common;
 
 use adresse::index::Index;
 use adresse::search::completion::CompletionQuery;
-use common::fixture_index;
-use tantivy::collector::{Count, TopDocs};
+use common::{fixture_index, scored_matches as matches};
+use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Searcher, Term};
+use tantivy::Term;
 
 fn automaton(field: Field, prefix: &str) -> Box<dyn Query> {
     Box::new(FuzzyTermQuery::new_prefix(
@@ -18,19 +18,6 @@ fn automaton(field: Field, prefix: &str) -> Box<dyn Query> {
         0,
         false,
     ))
-}
-
-/// Every match, by document, with its score.
-fn matches(searcher: &Searcher, query: &dyn Query) -> Vec<(DocAddress, u32)> {
-    let everything = TopDocs::with_limit(1_000_000).order_by_score();
-    let mut found: Vec<(DocAddress, u32)> = searcher
-        .search(query, &everything)
-        .unwrap()
-        .into_iter()
-        .map(|(score, address)| (address, score.to_bits()))
-        .collect();
-    found.sort_unstable();
-    found
 }
 
 #[test]

@@ -7,24 +7,11 @@ mod common;
 use adresse::index::Index;
 use adresse::search::completion::CompletionQuery;
 use adresse::search::word_union::WordUnion;
-use common::fixture_index;
-use tantivy::collector::{Count, TopDocs};
+use common::{fixture_index, scored_matches as matches};
+use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Searcher, Term};
-
-/// Every match, by document, with its score's bits.
-fn matches(searcher: &Searcher, query: &dyn Query) -> Vec<(DocAddress, u32)> {
-    let everything = TopDocs::with_limit(1_000_000).order_by_score();
-    let mut found: Vec<(DocAddress, u32)> = searcher
-        .search(query, &everything)
-        .unwrap()
-        .into_iter()
-        .map(|(score, address)| (address, score.to_bits()))
-        .collect();
-    found.sort_unstable();
-    found
-}
+use tantivy::Term;
 
 /// A query word's alternatives as search builds them: the word in the name (boosted) and in the
 /// place field, and, while it is typed, its completions in both.

@@ -172,3 +172,20 @@ pub fn common_word_queries(
         vec![whole("avenue", 1.0), whole("paris", 1.0)],
     ]
 }
+
+/// Every match of `query`, by document, with its score's bits: two queries compared with it
+/// match the same documents with the same scores, to the bit.
+pub fn scored_matches(
+    searcher: &tantivy::Searcher,
+    query: &dyn tantivy::query::Query,
+) -> Vec<(tantivy::DocAddress, u32)> {
+    let everything = tantivy::collector::TopDocs::with_limit(1_000_000).order_by_score();
+    let mut found: Vec<(tantivy::DocAddress, u32)> = searcher
+        .search(query, &everything)
+        .unwrap()
+        .into_iter()
+        .map(|(score, address)| (address, score.to_bits()))
+        .collect();
+    found.sort_unstable();
+    found
+}
