@@ -145,9 +145,8 @@ impl DocSet for WordUnionScorer {
         self.doc
     }
 
-    /// tantivy's estimate for a union (`size_hint::estimate_union`, which it does not export):
-    /// intersections order their scorers by it and sum their scores in that order, so the
-    /// same estimate keeps the same sums.
+    /// tantivy's estimate for a union of several (`size_hint::estimate_union`, which it does
+    /// not export), so that whatever sizes itself by it sees what it saw.
     fn size_hint(&self) -> u32 {
         let docs = f64::from(self.num_docs.max(1));
         let outside_all = self.scorers.iter().fold(1.0, |outside, scorer| {
@@ -156,6 +155,9 @@ impl DocSet for WordUnionScorer {
         (docs * (1.0 - outside_all)).round().min(docs) as u32
     }
 
+    /// The alternatives' costs summed, as tantivy's union reports it (one alternative: its
+    /// own). Intersections order their scorers by cost and sum their scores in that order, so
+    /// the same cost keeps the same sums.
     fn cost(&self) -> u64 {
         self.scorers.iter().map(|s| s.cost()).sum()
     }
