@@ -272,10 +272,8 @@ fn clauses(sources: &Sources, fields: &Fields, query: &ParsedQuery) -> Vec<Claus
         held.push(word.in_fields);
         // Three or four digits being typed after other words start a postcode ("rue du four
         // 051"): they select like one, through their completions.
-        let postcode_start = i > 0
-            && token.is_prefix
-            && (3..=4).contains(&token.text.len())
-            && token.text.bytes().all(|b| b.is_ascii_digit());
+        let postcode_start =
+            i > 0 && token.is_prefix && (3..=4).contains(&token.text.len()) && token.numeric;
         clauses.push(Clause {
             query: word.clause,
             doc_freq: if postcode_start {
@@ -543,8 +541,7 @@ fn word_clause(
     } else {
         1.0
     };
-    let len = token.text.chars().count();
-    let numeric = token.text.bytes().all(|b| b.is_ascii_digit());
+    let (len, numeric) = (token.chars, token.numeric);
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     // The same alternatives, scored from a place's own words (see `common_words`); None as soon
     // as one alternative cannot be (a near spelling).
