@@ -12,6 +12,7 @@
 //! requests (default 10) by their mean time. Answers: one line per request, `q`, the ids of the
 //! results and their scores (comma-separated), for `scripts/quality/keystrokes.py` or `diff`.
 //! Reads `q`, `autocomplete` and `limit` from each path; other parameters are ignored.
+//! `RUST_LOG=adresse=trace` logs each retrieval's word selection to stderr.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -21,6 +22,11 @@ use adresse::search::SearchRequest;
 use adresse::Geocoder;
 
 fn main() -> ExitCode {
+    // `RUST_LOG=adresse=trace` shows how each request selected its words (to stderr).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(index), Some(paths)) = (args.first(), args.get(1)) else {
         eprintln!(

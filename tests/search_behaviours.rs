@@ -476,6 +476,58 @@ fn a_narrow_try_takes_only_rare_words() {
         .is_empty());
 }
 
+/// "chaussee" names 4 places of the real data, fewer than the budget's minimum: they are
+/// returned as they are, marked few, and the search rescores them before walking every word
+/// that may select ("rue", "de", "la": 11,560 places). One of them fits, so the walk is not
+/// needed: the address being typed comes first.
+#[tokio::test]
+async fn few_places_of_a_rare_word_are_rescored_before_every_word_is_walked() {
+    use adresse::search::candidates::Breadth;
+
+    let index = common::geocoder().index();
+    let typed = "49 rue de la chaussee d";
+    let budget = retrieve_on_fixture(typed, true, Breadth::Budget);
+    assert!(budget.few());
+    assert!(
+        (1..10).contains(&budget.found.len()),
+        "{}",
+        budget.found.len()
+    );
+    for (_, ord) in &budget.found {
+        let text = index.table.texts.get(*ord as usize).unwrap();
+        assert!(
+            text.name.split(' ').any(|w| w == "chaussee"),
+            "{}",
+            text.name
+        );
+    }
+    let every = retrieve_on_fixture(typed, true, Breadth::Every);
+    assert!(!every.few());
+    assert!(every.found.len() > 50, "{}", every.found.len());
+    let results = search(typed, "autocomplete=1").await;
+    assert_eq!(results[0]["id"], "75109_1949_00049", "{results:?}");
+}
+
+/// When none of the few places fits ("4p1" is noise that 7 places of the real data hold, none of
+/// them the street being typed), every word that may select does, and brings the street.
+#[tokio::test]
+async fn few_places_that_fit_poorly_send_the_search_to_every_word() {
+    use adresse::search::candidates::Breadth;
+
+    let index = common::geocoder().index();
+    let typed = "4 p1 4P1 Rue du Te";
+    let budget = retrieve_on_fixture(typed, true, Breadth::Budget);
+    assert!(budget.few());
+    let texel = |(_, ord): &(usize, u32)| index.place(*ord).unwrap().id.to_string() == "75114_9224";
+    assert!(!budget.found.iter().any(texel));
+    assert!(retrieve_on_fixture(typed, true, Breadth::Every)
+        .found
+        .iter()
+        .any(texel));
+    let results = search(typed, "autocomplete=1").await;
+    assert_eq!(results[0]["id"], "75114_9224_00004", "{results:?}");
+}
+
 /// A whole-word search settles on the few places of its rarest words when the best of them fits
 /// the query nearly word for word: a clean full address is then answered with fewer results
 /// than asked, as addok answers it, and the best result does not depend on how many are asked.

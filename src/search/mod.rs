@@ -226,7 +226,23 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
         .iter()
         .map(|rescored| rescored.hit.score)
         .fold(0.0, f64::max);
-    if retrieved.narrowed() && best < WIDEN_BELOW {
+    if retrieved.few() && best < WIDEN_BELOW {
+        // The rare words found a few places and none fits: they were noise, every word that
+        // may select does.
+        tracing::debug!(
+            q = request.q,
+            best,
+            "few places, none fitting: every word selects"
+        );
+        let every: Vec<(usize, u32)> = retrieve(candidates::Breadth::Every)?
+            .found
+            .into_iter()
+            .filter(|candidate| {
+                !narrow_found.contains(candidate) && !retrieved.found.contains(candidate)
+            })
+            .collect();
+        scored_hits.extend(rescore(&every));
+    } else if retrieved.narrowed() && best < WIDEN_BELOW {
         tracing::debug!(q = request.q, best, "widening the word selection");
         let limit =
             request.limit + extra_candidates(request.autocomplete, candidates::Breadth::Budget);
