@@ -71,3 +71,46 @@ fn completions_match_what_the_prefix_automaton_matches() {
     }
     assert!(few >= 4 && many >= 2, "{few} lists and {many} bitsets");
 }
+
+/// `CompletionCounts` (how many documents hold a prefix's completions, remembered once counted)
+/// must give what summing the doc frequencies of every term of the field that starts with the
+/// prefix gives; and, when told to stop past `enough`, a count past it, and no more than that
+/// sum. Asked again, it must answer the same.
+#[test]
+fn completion_counts_are_the_doc_frequencies_of_the_prefix_terms() {
+    use adresse::index::completion_counts::CompletionCounts;
+
+    let index = Index::open(fixture_index()).unwrap();
+    let searcher = index.reader.searcher();
+    let counts = CompletionCounts::default();
+    for field in [index.fields.name, index.fields.place] {
+        for prefix in ["c", "ch", "r", "rue", "bou", "rivol", "é", "75011", "zzq"] {
+            let mut expected: u64 = 0;
+            for segment in searcher.segment_readers() {
+                let terms = segment.inverted_index(field).unwrap();
+                let mut stream = terms.terms().stream().unwrap();
+                while stream.advance() {
+                    if stream.key().starts_with(prefix.as_bytes()) {
+                        expected += u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+            assert_eq!(
+                counts.docs(&searcher, field, prefix, u64::MAX),
+                expected,
+                "{prefix:?}"
+            );
+            for _ in 0..2 {
+                let stopped = counts.docs(&searcher, field, prefix, 100);
+                if expected > 100 {
+                    assert!(
+                        stopped > 100 && stopped <= expected,
+                        "{prefix:?}: {stopped}"
+                    );
+                } else {
+                    assert_eq!(stopped, expected, "{prefix:?}");
+                }
+            }
+        }
+    }
+}

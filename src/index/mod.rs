@@ -1,6 +1,7 @@
 //! The on-disk index and its in-memory view: tantivy documents for places, the place table, the
 //! housenumber store, and the point index of reverse geocoding, all written at ingest.
 
+pub mod completion_counts;
 pub mod doc_info;
 pub mod hilbert;
 pub mod important_words;
@@ -24,6 +25,7 @@ use tantivy::{IndexReader, ReloadPolicy};
 use crate::error::{Error, Result};
 use crate::text::housenumber::{suffix_key, HouseNumber};
 
+use completion_counts::CompletionCounts;
 pub use doc_info::DocInfo;
 use important_words::ImportantWords;
 pub use layout::Manifest;
@@ -53,6 +55,8 @@ pub struct Index {
     pub word_cards: WordCards,
     /// The words of `docs.most_important()`, side by side.
     pub important_words: ImportantWords,
+    /// How many documents hold the completions of the prefixes asked for so far.
+    pub completion_counts: CompletionCounts,
     pub table: PlaceTable,
     pub numbers: Numbers,
     /// The nearest-point trees of reverse geocoding, memory-mapped.
@@ -103,6 +107,7 @@ impl Index {
             word_ids,
             word_cards,
             important_words,
+            completion_counts: CompletionCounts::default(),
             table,
             numbers,
             points,

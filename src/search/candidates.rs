@@ -857,32 +857,17 @@ fn dedup(items: [&str; 2]) -> Vec<&str> {
     }
 }
 
-/// How many documents hold a word of `field` that starts with `prefix` (a word held by a
-/// document twice over counts twice), counting no further than just past `enough`.
+/// How many documents hold a word of `field` that starts with `prefix` in all sources (a word
+/// held by a document twice over counts twice), counting no further than just past `enough`
+/// (each source remembers its counts: `CompletionCounts`).
 fn completion_docs(sources: &Sources, field: Field, prefix: &str, enough: u64) -> u64 {
-    let mut upper = prefix.as_bytes().to_vec();
-    upper.push(0xff);
     let mut total: u64 = 0;
     for source in &sources.0 {
-        for segment in source.searcher.segment_readers() {
-            let Ok(index) = segment.inverted_index(field) else {
-                continue;
-            };
-            let Ok(mut stream) = index
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .lt(&upper)
-                .into_stream()
-            else {
-                continue;
-            };
-            while stream.advance() {
-                total += u64::from(stream.value().doc_freq);
-                if total > enough {
-                    return total;
-                }
-            }
+        total += source
+            .completion_counts
+            .docs(&source.searcher, field, prefix, enough);
+        if total > enough {
+            return total;
         }
     }
     total

@@ -8,6 +8,7 @@ use tantivy::query::{Bm25StatisticsProvider, Query};
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
+use crate::index::completion_counts::CompletionCounts;
 use crate::index::important_words::ImportantWords;
 use crate::index::overlay::Mask;
 use crate::index::places::Texts;
@@ -26,6 +27,7 @@ pub struct Source<'a> {
     pub word_cards: &'a WordCards,
     /// The words of `docs.most_important()`, side by side.
     pub important_words: &'a ImportantWords,
+    pub completion_counts: &'a CompletionCounts,
     /// Places this index must not answer for (the base's places of corrected communes).
     pub mask: Option<&'a Arc<Mask>>,
 }
@@ -40,6 +42,7 @@ impl<'a> Source<'a> {
             word_ids: &index.word_ids,
             word_cards: &index.word_cards,
             important_words: &index.important_words,
+            completion_counts: &index.completion_counts,
             mask,
         }
     }
