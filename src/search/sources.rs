@@ -27,6 +27,7 @@ pub struct Source<'a> {
     pub word_cards: &'a WordCards,
     /// The words of `docs.most_important()`, side by side.
     pub important_words: &'a ImportantWords,
+    /// How many documents hold a typed prefix's completions, remembered per index.
     pub completion_counts: &'a CompletionCounts,
     /// Places this index must not answer for (the base's places of corrected communes).
     pub mask: Option<&'a Arc<Mask>>,
