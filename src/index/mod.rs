@@ -11,6 +11,7 @@ pub mod overlay;
 pub mod packed_tree;
 pub mod places;
 pub mod points;
+pub mod resident;
 pub mod schema;
 pub mod snapshot;
 pub mod spatial;

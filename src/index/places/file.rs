@@ -33,11 +33,13 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use memmap2::Mmap;
 use zerocopy::FromBytes;
 
 use crate::error::{Error, Result};
+use crate::index::resident;
 use crate::index::word_cards::CARD_LEN;
 use crate::index::word_lists::{ENTRY_LEN, LIST_WORD_LEN};
 
@@ -75,6 +77,16 @@ pub enum Section {
 }
 
 pub const SECTIONS: usize = 18;
+
+/// The sections that searches read by the thousand, scattered, and that `copy_hot_sections`
+/// copies onto huge pages: the word cards and the word lists (`word_cards.rs`,
+/// `word_lists.rs`). Copying every section as well took no more off the France keystrokes
+/// and would double the start-up work (BENCHMARKS.md, "Hot sections on huge pages").
+pub(super) const HOT_SECTIONS: [Section; 3] = [
+    Section::NameCards,
+    Section::PlaceCards,
+    Section::ListEntries,
+];
 const HEADER_LEN: usize = 8 + 8 + 8 + SECTIONS * 16;
 /// Where sections start: a cache line.
 const SECTION_ALIGN: u64 = 64;
@@ -195,6 +207,11 @@ pub struct PlaceFile {
     count: usize,
     municipalities: usize,
     sections: [(usize, usize); SECTIONS],
+    /// The open file, for `copy_hot_sections` to read from.
+    handle: File,
+    /// Copies of the hot sections on huge pages (`index::resident`), read instead of `map`
+    /// once made.
+    resident: [OnceLock<Mmap>; SECTIONS],
 }
 
 impl PlaceFile {
@@ -211,10 +228,10 @@ impl PlaceFile {
                 path.display()
             )));
         }
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let handle = File::open(path).map_err(|e| Error::io(path, e))?;
         // SAFETY: the index generation directory is never modified once published (new data
         // goes to a new generation), so the mapped bytes cannot change under us.
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        let map = unsafe { Mmap::map(&handle) }.map_err(|e| Error::io(path, e))?;
         if map.len() < HEADER_LEN || &map[..8] != MAGIC {
             return Err(Error::Index(format!(
                 "{}: not a place table of this version; re-run `adresse ingest`",
@@ -253,6 +270,8 @@ impl PlaceFile {
             count,
             municipalities,
             sections,
+            handle,
+            resident: std::array::from_fn(|_| OnceLock::new()),
         };
         let len = |s: Section| file.sections[s as usize].1;
         let place_texts = len(Section::PlaceTexts) / STR_REF_LEN;
@@ -301,13 +320,36 @@ impl PlaceFile {
         self.count
     }
 
+    /// Copies the hot sections onto huge pages (`index::resident`), one after the other;
+    /// each is read from its copy as soon as that is made. Meant for a background thread
+    /// started after `open`: searches read the mapped file meanwhile, so start-up does not
+    /// wait for the ~600 MB of a France index. An error leaves the section mapped.
+    pub fn copy_hot_sections(&self) -> std::io::Result<()> {
+        for section in HOT_SECTIONS {
+            let (offset, len) = self.sections[section as usize];
+            let copy = resident::copy(&self.handle, offset as u64, len)?;
+            // Only this function sets the copies; a second call keeps the first ones.
+            let _ = self.resident[section as usize].set(copy);
+        }
+        Ok(())
+    }
+
     pub fn municipalities(&self) -> usize {
         self.municipalities
     }
 
     pub fn bytes(&self, section: Section) -> &[u8] {
         let (offset, len) = self.sections[section as usize];
-        self.map.get(offset..offset + len).unwrap_or_default()
+        match self.resident[section as usize].get() {
+            Some(copy) => copy.get(..len).unwrap_or_default(),
+            None => self.map.get(offset..offset + len).unwrap_or_default(),
+        }
+    }
+
+    /// Whether `section` is read from its copy on huge pages rather than from the mapped file.
+    #[cfg(test)]
+    pub fn reads_copy(&self, section: Section) -> bool {
+        self.resident[section as usize].get().is_some()
     }
 
     /// The `i`-th `size`-byte item of a section.

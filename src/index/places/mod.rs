@@ -20,6 +20,7 @@ use crate::model::{HouseNumberRecord, Kind, Place, Position};
 
 use super::doc_info::RankFacts;
 use super::numbers::NumberRecord;
+use super::resident;
 use super::word_cards::{BuiltWordCards, WordCards};
 use super::word_ids::{word_hash, BuiltWordIds, WordIds};
 use super::word_lists::BuiltWordLists;
@@ -139,6 +140,35 @@ impl PlaceTableBuilder {
     }
 }
 
+/// Starts copying the file's hot sections onto huge pages (`PlaceFile::copy_hot_sections`) on
+/// a thread of its own, when the kernel offers huge pages: searches go on reading the mapped
+/// file until each copy is made. The thread holds the file until it is done.
+fn copy_hot_sections_meanwhile(path: &Path, file: &Arc<PlaceFile>) {
+    if !resident::enabled() {
+        return;
+    }
+    let (file, path) = (file.clone(), path.to_owned());
+    let copying = std::thread::Builder::new()
+        .name("adresse-huge-pages".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            match file.copy_hot_sections() {
+                Ok(()) => tracing::debug!(
+                    path = %path.display(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "hot sections copied onto huge pages"
+                ),
+                Err(e) => tracing::warn!(
+                    path = %path.display(),
+                    "hot sections left mapped, not copied onto huge pages: {e}"
+                ),
+            }
+        });
+    if let Err(e) = copying {
+        tracing::warn!("no thread to copy hot sections onto huge pages: {e}");
+    }
+}
+
 /// The place table of an opened index, read in place from the mapped file.
 pub struct PlaceTable {
     pub places: Places,
@@ -158,6 +188,7 @@ impl PlaceTable {
         };
         let word_ids = WordIds { file: file.clone() };
         check_word_hashes(path, &table.texts, &word_ids)?;
+        copy_hot_sections_meanwhile(path, &file);
         Ok((table, word_ids, WordCards { file }))
     }
 

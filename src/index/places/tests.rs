@@ -214,6 +214,41 @@ fn places_round_trip_through_the_file() {
 }
 
 #[test]
+fn hot_sections_read_the_same_from_their_copies_on_huge_pages() {
+    if !crate::index::resident::enabled() {
+        eprintln!("transparent huge pages are off here: nothing is copied");
+        return;
+    }
+    let (_dir, path) = written(&builder());
+    let file = PlaceFile::open(&path).unwrap();
+    let mapped: Vec<Vec<u8>> = file::HOT_SECTIONS
+        .iter()
+        .map(|&section| file.bytes(section).to_vec())
+        .collect();
+    // The cards at least (no word of these four places is common enough to have a list).
+    assert!(!file.bytes(Section::NameCards).is_empty());
+    assert!(!file.bytes(Section::PlaceCards).is_empty());
+    file.copy_hot_sections().unwrap();
+    for (&section, mapped) in file::HOT_SECTIONS.iter().zip(&mapped) {
+        assert!(file.reads_copy(section), "{section:?}");
+        assert_eq!(file.bytes(section), &mapped[..], "{section:?}");
+    }
+    assert!(!file.reads_copy(Section::Records));
+    // Read through the copies, a card is the card written.
+    let cards = WordCards {
+        file: std::sync::Arc::new(file),
+    };
+    let street = cards.name(1).unwrap();
+    let words: Vec<&str> = street
+        .words()
+        .unwrap()
+        .iter()
+        .map(|&ordinal| cards.word(ordinal as usize))
+        .collect();
+    assert_eq!(words, ["rue", "carnot"]);
+}
+
+#[test]
 fn an_empty_table_opens() {
     let (_dir, path) = written(&PlaceTableBuilder::default());
     let (table, words, cards) = PlaceTable::open(&path).unwrap();
