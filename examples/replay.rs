@@ -13,6 +13,11 @@
 //! results and their scores (comma-separated), for `scripts/quality/keystrokes.py` or `diff`.
 //! Reads `q`, `autocomplete` and `limit` from each path; other parameters are ignored.
 //! `RUST_LOG=adresse=trace` logs each retrieval's word selection to stderr.
+//!
+//! `--compare-huge-pages` opens the index twice, once without its hot sections copied onto huge
+//! pages (`index::resident`), and times each request on both, alternately: on a shared
+//! machine whose speed drifts by tens of percent from one minute to the next, only requests
+//! timed side by side compare. Prints each one's mean, p50, p90 and p99 per request.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -60,6 +65,9 @@ fn main() -> ExitCode {
     }
     if args.iter().any(|a| a == "--no-word-lists") {
         adresse::search::set_word_lists(false);
+    }
+    if args.iter().any(|a| a == "--compare-huge-pages") {
+        return compare_huge_pages(Path::new(index), &requests, option("--rounds", 2).max(1));
     }
     let geocoder = match Geocoder::open(Path::new(index)) {
         Ok(geocoder) => geocoder,
@@ -120,6 +128,59 @@ fn main() -> ExitCode {
             "{:10.1} µs  {}",
             total[i] * 1e6 / rounds as f64,
             requests[i].q
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Times every request on the index opened without and with its hot sections on huge pages,
+/// the two one after the other for each request, and prints both distributions.
+fn compare_huge_pages(index: &Path, requests: &[SearchRequest], rounds: usize) -> ExitCode {
+    if requests.is_empty() {
+        eprintln!("no request to time");
+        return ExitCode::FAILURE;
+    }
+    // Set before any thread of ours reads the environment: the first index copies nothing.
+    std::env::set_var("ADRESSE_HUGE_PAGES", "0");
+    let mapped = Geocoder::open(index);
+    std::env::remove_var("ADRESSE_HUGE_PAGES");
+    let copied = Geocoder::open(index);
+    let (mapped, copied) = match (mapped, copied) {
+        (Ok(mapped), Ok(copied)) => (mapped, copied),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{}: {e}", index.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // The warm-up pass also leaves the copies time to be made.
+    for request in requests {
+        let _ = mapped.search(request);
+        let _ = copied.search(request);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let mut times = [Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        for request in requests {
+            // Which goes first alternates, so that neither always finds the other's cache.
+            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for which in order {
+                let geocoder = if which == 0 { &mapped } else { &copied };
+                let start = Instant::now();
+                let _ = geocoder.search(request);
+                times[which].push(start.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+    }
+    for (name, mut times) in ["mapped", "huge pages"].into_iter().zip(times) {
+        times.sort_by(f64::total_cmp);
+        let at = |share: f64| times[((times.len() as f64 * share) as usize).min(times.len() - 1)];
+        println!(
+            "{name:>10}: mean {:.1} µs, p50 {:.1}, p90 {:.1}, p99 {:.1} ({} timings)",
+            times.iter().sum::<f64>() / times.len() as f64,
+            at(0.5),
+            at(0.9),
+            at(0.99),
+            times.len()
         );
     }
     ExitCode::SUCCESS

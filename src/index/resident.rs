@@ -7,8 +7,9 @@
 //! Prefetching hides the cache miss, not the page walk. File mappings cannot use 2 MiB pages
 //! (on ext4 or overlayfs the kernel gives them 4 KiB pages only), but anonymous memory can:
 //! the same bytes read into an anonymous mapping marked `MADV_HUGEPAGE` are covered by 512
-//! times fewer TLB entries. On the 10% slowest France keystrokes, that took 25–35% off
-//! (BENCHMARKS.md, "Hot sections on huge pages").
+//! times fewer TLB entries. Timed side by side (`replay --compare-huge-pages`), France
+//! keystrokes took 7% less on average and 15% less at the 99th percentile (BENCHMARKS.md,
+//! "Hot sections on huge pages").
 //!
 //! Only when transparent huge pages are enabled (`always` or `madvise`) is anything copied:
 //! otherwise the copy would cost memory and start-up time for nothing. `ADRESSE_HUGE_PAGES=0`
