@@ -16,6 +16,7 @@ pub mod schema;
 pub mod snapshot;
 pub mod spatial;
 pub mod word_cards;
+pub mod word_counts;
 pub mod word_ids;
 pub mod word_lists;
 
@@ -35,6 +36,7 @@ use places::{PlaceRef, PlaceTable};
 use points::{PointIndex, StorePositions};
 use schema::Fields;
 use word_cards::WordCards;
+use word_counts::WordCounts;
 use word_ids::{Stage, WordIds};
 
 /// File names inside a generation directory.
@@ -58,6 +60,8 @@ pub struct Index {
     pub important_words: ImportantWords,
     /// How many documents hold the completions of the prefixes asked for so far.
     pub completion_counts: CompletionCounts,
+    /// How many documents hold the words asked for so far.
+    pub word_counts: WordCounts,
     pub table: PlaceTable,
     pub numbers: Numbers,
     /// The nearest-point trees of reverse geocoding, memory-mapped.
@@ -109,6 +113,7 @@ impl Index {
             word_cards,
             important_words,
             completion_counts: CompletionCounts::default(),
+            word_counts: WordCounts::default(),
             table,
             numbers,
             points,

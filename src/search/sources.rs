@@ -13,6 +13,7 @@ use crate::index::important_words::ImportantWords;
 use crate::index::overlay::Mask;
 use crate::index::places::Texts;
 use crate::index::word_cards::WordCards;
+use crate::index::word_counts::WordCounts;
 use crate::index::word_ids::WordIds;
 use crate::index::{DocInfo, Index};
 
@@ -29,6 +30,8 @@ pub struct Source<'a> {
     pub important_words: &'a ImportantWords,
     /// How many documents hold a typed prefix's completions, remembered per index.
     pub completion_counts: &'a CompletionCounts,
+    /// How many documents hold a word, remembered per index.
+    pub word_counts: &'a WordCounts,
     /// Places this index must not answer for (the base's places of corrected communes).
     pub mask: Option<&'a Arc<Mask>>,
 }
@@ -44,6 +47,7 @@ impl<'a> Source<'a> {
             word_cards: &index.word_cards,
             important_words: &index.important_words,
             completion_counts: &index.completion_counts,
+            word_counts: &index.word_counts,
             mask,
         }
     }
@@ -55,20 +59,18 @@ impl<'a> Source<'a> {
 pub struct Sources<'a>(pub Vec<Source<'a>>);
 
 impl Sources<'_> {
-    /// Runs `query` on the source at `i`: with its own word statistics when it is the only
-    /// source, else with those of all sources, so that scores compare across them.
+    /// Runs `query` on the source at `i` with the word statistics of all sources, so that
+    /// scores compare across them (with one source, they are its own), and the word counts
+    /// each source remembers.
     pub(super) fn search<C: Collector>(
         &self,
         i: usize,
         query: &dyn Query,
         collector: &C,
     ) -> tantivy::Result<C::Fruit> {
-        let searcher = &self.0[i].searcher;
-        if self.0.len() == 1 {
-            searcher.search(query, collector)
-        } else {
-            searcher.search_with_statistics_provider(query, collector, self)
-        }
+        self.0[i]
+            .searcher
+            .search_with_statistics_provider(query, collector, self)
     }
 
     /// Documents holding `term`, in all sources, none of a mask.
@@ -77,19 +79,19 @@ impl Sources<'_> {
     }
 
     pub(super) fn num_docs(&self) -> u64 {
-        self.served(|s| Ok(s.num_docs()), Mask::hidden_docs)
+        self.served(|s| Ok(s.searcher.num_docs()), Mask::hidden_docs)
             .unwrap_or(0)
     }
 
     /// `count` summed over the sources, less what each one's mask hides of it.
     fn served(
         &self,
-        count: impl Fn(&Searcher) -> tantivy::Result<u64>,
+        count: impl Fn(&Source) -> tantivy::Result<u64>,
         hidden: impl Fn(&Mask) -> u64,
     ) -> tantivy::Result<u64> {
         let mut total = 0;
         for s in &self.0 {
-            total += count(&s.searcher)?.saturating_sub(s.mask.map_or(0, |mask| hidden(mask)));
+            total += count(s)?.saturating_sub(s.mask.map_or(0, |mask| hidden(mask)));
         }
         Ok(total)
     }
@@ -100,16 +102,19 @@ impl Sources<'_> {
 impl Bm25StatisticsProvider for Sources<'_> {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
         self.served(
-            |s| s.total_num_tokens(field),
+            |s| s.searcher.total_num_tokens(field),
             |mask| mask.hidden_tokens(field),
         )
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {
-        self.served(|s| s.total_num_docs(), Mask::hidden_docs)
+        self.served(|s| s.searcher.total_num_docs(), Mask::hidden_docs)
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        self.served(|s| s.doc_freq(term), |mask| mask.hidden_doc_freq(term))
+        self.served(
+            |s| s.word_counts.doc_freq(&s.searcher, term),
+            |mask| mask.hidden_doc_freq(term),
+        )
     }
 }
