@@ -8,13 +8,18 @@
 #
 # Each binary serves var/index (INDEX=…, or its own after `=`, for binaries of two index
 # formats) on 127.0.0.1:7871 (loopback only); each run is 6 s (SECONDS_PER_RUN) of full
-# addresses, autocomplete and reverse at 1, 16 and 64 connections.
+# addresses, autocomplete and reverse (WORKLOADS=…) at 1, 16 and 64 connections
+# (CONNECTIONS=…), after WARMUP seconds (default 0) of autocomplete at 16 connections, not
+# reported, that bring a France-scale index into memory once the server answers.
 # Prints one line per run: req/s, p50 ms, p99 ms, non-2xx answers, socket errors.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-2}
 INDEX=${INDEX:-var/index}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-6}
+WORKLOADS=${WORKLOADS:-full autocomplete reverse}
+CONNECTIONS=${CONNECTIONS:-1 16 64}
+WARMUP=${WARMUP:-0}
 QUERIES=target/load/queries
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
 [ -f $QUERIES/full.txt ] || python3 scripts/load/make_queries.py $QUERIES
@@ -26,8 +31,12 @@ for round in $(seq 1 "$ROUNDS"); do
     "$bin" serve --index "$index" --addr 127.0.0.1:7871 >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 1 300); do curl -sf -m 1 http://127.0.0.1:7871/health >/dev/null && break; sleep 0.1; done
-    for w in full autocomplete reverse; do
-      for c in 1 16 64; do
+    if [ "$WARMUP" -gt 0 ]; then
+      PATHS=$QUERIES/autocomplete.txt MAX_REQUESTS=1000000 THREADS=2 \
+        wrk -t2 -c16 -d${WARMUP}s --timeout 10s -s scripts/load/paths.lua http://127.0.0.1:7871 >/dev/null
+    fi
+    for w in $WORKLOADS; do
+      for c in $CONNECTIONS; do
         t=$(( c < 2 ? 1 : 2 ))
         r=$(PATHS=$QUERIES/$w.txt MAX_REQUESTS=1000000 THREADS=$t \
           wrk -t$t -c$c -d${SECONDS_PER_RUN}s --timeout 10s -s scripts/load/paths.lua http://127.0.0.1:7871 \
