@@ -3,21 +3,24 @@
 
 use serde::Serialize;
 
+use crate::index::places::PlaceStr;
 use crate::index::snapshot::Snapshot;
 use crate::model::Kind;
 use crate::result_view::ResultView;
 use crate::search::{Filters, Hit};
 
+/// Borrows what it can from the index and the request: it is serialized at once, and ten
+/// strings copied per feature were allocations for nothing.
 #[derive(Serialize)]
-pub struct FeatureCollection {
+pub struct FeatureCollection<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     version: &'static str,
-    features: Vec<Feature>,
+    features: Vec<Feature<'a>>,
     attribution: &'static str,
     licence: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    query: Option<String>,
+    query: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     filters: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,11 +29,11 @@ pub struct FeatureCollection {
 }
 
 #[derive(Serialize)]
-struct Feature {
+struct Feature<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     geometry: Geometry,
-    properties: Properties,
+    properties: Properties<'a>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +44,7 @@ struct Geometry {
 }
 
 #[derive(Serialize)]
-struct Properties {
+struct Properties<'a> {
     label: String,
     score: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,31 +52,31 @@ struct Properties {
     id: String,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    postcode: Option<String>,
-    citycode: String,
+    postcode: Option<&'a str>,
+    citycode: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    oldcitycode: Option<String>,
+    oldcitycode: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     x: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     y: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     population: Option<u64>,
-    city: String,
+    city: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    district: Option<String>,
+    district: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    oldcity: Option<String>,
-    context: String,
+    oldcity: Option<&'a str>,
+    context: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,
     importance: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    street: Option<String>,
+    street: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    locality: Option<String>,
+    locality: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    municipality: Option<String>,
+    municipality: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance: Option<u64>,
 }
@@ -86,21 +89,25 @@ pub struct Echo<'a> {
     pub limit: usize,
 }
 
-pub fn collection(snapshot: &Snapshot, hits: &[Hit], echo: Echo<'_>) -> FeatureCollection {
+pub fn collection<'a>(
+    snapshot: &'a Snapshot,
+    hits: &[Hit],
+    echo: Echo<'a>,
+) -> FeatureCollection<'a> {
     FeatureCollection {
         kind: "FeatureCollection",
         version: "draft",
         features: hits.iter().filter_map(|h| feature(snapshot, h)).collect(),
         attribution: "BAN",
         licence: "ETALAB-2.0",
-        query: echo.query.map(|s| s.to_string()),
+        query: echo.query,
         filters: filters_echo(echo.filters),
         center: echo.center.map(|(lon, lat)| [lon, lat]),
         limit: echo.limit,
     }
 }
 
-fn feature(snapshot: &Snapshot, hit: &Hit) -> Option<Feature> {
+fn feature<'a>(snapshot: &'a Snapshot, hit: &Hit) -> Option<Feature<'a>> {
     let view = ResultView::of(snapshot, hit)?;
     let xy = view.xy();
     Some(Feature {
@@ -112,21 +119,21 @@ fn feature(snapshot: &Snapshot, hit: &Hit) -> Option<Feature> {
         properties: Properties {
             score: view.score,
             housenumber: view.housenumber.clone(),
-            postcode: view.place.postcode.map(|s| s.to_string()),
-            citycode: view.place.citycode.to_string(),
-            oldcitycode: view.place.oldcitycode.map(|s| s.to_string()),
+            postcode: view.place.postcode.map(PlaceStr::as_str),
+            citycode: view.place.citycode.as_str(),
+            oldcitycode: view.place.oldcitycode.map(PlaceStr::as_str),
             x: xy.map(|(x, _)| x),
             y: xy.map(|(_, y)| y),
             population: view.population(),
-            city: view.place.city.to_string(),
-            district: view.place.district.map(|s| s.to_string()),
-            oldcity: view.place.oldcity.map(|s| s.to_string()),
-            context: view.place.context.to_string(),
+            city: view.place.city.as_str(),
+            district: view.place.district.map(PlaceStr::as_str),
+            oldcity: view.place.oldcity.map(PlaceStr::as_str),
+            context: view.place.context.as_str(),
             kind: view.kind.as_str(),
             importance: view.place.importance,
-            street: view.own_name(Kind::Street).map(|s| s.to_string()),
-            locality: view.own_name(Kind::Locality).map(|s| s.to_string()),
-            municipality: view.own_name(Kind::Municipality).map(|s| s.to_string()),
+            street: view.own_name(Kind::Street),
+            locality: view.own_name(Kind::Locality),
+            municipality: view.own_name(Kind::Municipality),
             distance: view.distance_m.map(|d| d.round() as u64),
             label: view.label,
             id: view.id,
