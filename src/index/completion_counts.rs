@@ -8,20 +8,16 @@
 //! documents ("c" on the 237k real data), and walking them was 13% of the instructions of
 //! the keystroke stream there; keystrokes ask for the same short prefixes over and over.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
+use smallvec::SmallVec;
 use tantivy::schema::Field;
 use tantivy::Searcher;
 
-/// Counts kept at most: beyond, prefixes are counted each time (the counts of the first ones,
-/// the short and frequent prefixes, stay). About 3 MB at most.
-const MAX_REMEMBERED: usize = 65_536;
+use super::memo::Memo;
 
-/// Remembered counts, by field, prefix and the count past which counting stopped.
+/// Remembered counts, by field, the count past which counting stopped, and prefix.
 #[derive(Default)]
 pub struct CompletionCounts {
-    counts: Mutex<HashMap<(Field, u64, Box<str>), u64>>,
+    counts: Memo<u64>,
 }
 
 impl CompletionCounts {
@@ -29,22 +25,15 @@ impl CompletionCounts {
     /// word held by a document twice over counts twice), counting no further than just past
     /// `enough`.
     pub fn docs(&self, searcher: &Searcher, field: Field, prefix: &str, enough: u64) -> u64 {
-        let key = (field, enough, Box::<str>::from(prefix));
-        // A poisoned lock only means a panic elsewhere while it was held: the map is intact.
-        let counts = || {
-            self.counts
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-        };
-        if let Some(&count) = counts().get(&key) {
-            return count;
-        }
-        let count = count_completions(searcher, field, prefix, enough);
-        let mut counts = counts();
-        if counts.len() < MAX_REMEMBERED {
-            counts.insert(key, count);
-        }
-        count
+        let mut key: SmallVec<[u8; 64]> = SmallVec::new();
+        key.extend_from_slice(&field.field_id().to_le_bytes());
+        key.extend_from_slice(&enough.to_le_bytes());
+        key.extend_from_slice(prefix.as_bytes());
+        let counted: Result<u64, std::convert::Infallible> =
+            self.counts.get_or_compute(&key, || {
+                Ok(count_completions(searcher, field, prefix, enough))
+            });
+        counted.unwrap_or_else(|never| match never {})
     }
 }
 

@@ -6,6 +6,7 @@ pub mod doc_info;
 pub mod hilbert;
 pub mod important_words;
 pub mod layout;
+pub mod memo;
 pub mod numbers;
 pub mod overlay;
 pub mod packed_tree;

@@ -7,20 +7,15 @@
 //! instructions, and the words of addresses ("rue", "de", postcodes, city names) are asked for
 //! over and over: on the 237k full-address stream they were 6.6% of a search's instructions.
 
-use std::sync::Mutex;
-
-use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use tantivy::{Searcher, Term};
 
-/// Words kept at most: beyond, words are looked up each time (the first ones, the frequent
-/// words, stay). A few MB at most.
-const MAX_REMEMBERED: usize = 65_536;
+use super::memo::Memo;
 
 /// Remembered counts, by the field's id and the term's value bytes.
 #[derive(Default)]
 pub struct WordCounts {
-    counts: Mutex<FxHashMap<Box<[u8]>, u64>>,
+    counts: Memo<u64>,
 }
 
 impl WordCounts {
@@ -29,21 +24,7 @@ impl WordCounts {
         let mut key: SmallVec<[u8; 64]> = SmallVec::new();
         key.extend_from_slice(&term.field().field_id().to_le_bytes());
         key.extend_from_slice(term.serialized_value_bytes());
-        // A poisoned lock only means a panic elsewhere while it was held: the map is intact.
-        let counts = || {
-            self.counts
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-        };
-        if let Some(&count) = counts().get(key.as_slice()) {
-            return Ok(count);
-        }
-        let count = searcher.doc_freq(term)?;
-        let mut counts = counts();
-        if counts.len() < MAX_REMEMBERED {
-            counts.insert(key.as_slice().into(), count);
-        }
-        Ok(count)
+        self.counts.get_or_compute(&key, || searcher.doc_freq(term))
     }
 }
 
