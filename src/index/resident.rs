@@ -8,9 +8,9 @@
 //! pages (on this machine's ext4, a France server under load had 4 MB of its 2.1 GB mapped
 //! in 2 MiB pages: `FilePmdMapped` in `/proc/PID/smaps_rollup`), but anonymous memory can
 //! ask for huge ones: the same bytes read into an anonymous mapping marked `MADV_HUGEPAGE`
-//! are covered by 512 times fewer TLB entries. Timed side by side (`replay --compare-huge-pages`), France
-//! keystrokes took 7% less on average and 15% less at the 99th percentile (BENCHMARKS.md,
-//! "Hot sections on huge pages").
+//! are covered by 512 times fewer TLB entries. Timed side by side (`replay
+//! --compare-huge-pages`), France keystrokes took 7% less on average and 15% less at the 99th
+//! percentile (BENCHMARKS.md, "Hot sections on huge pages").
 //!
 //! Only when transparent huge pages are enabled (`always` or `madvise`) is anything copied:
 //! otherwise the copy would cost memory and start-up time for nothing. `ADRESSE_HUGE_PAGES=0`
