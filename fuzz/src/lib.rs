@@ -6,6 +6,7 @@
 //! `tests/fuzz_corpora.rs` can include this file and replay the committed corpora through the
 //! very same code on every `cargo test`: the fuzz smoke CI runs without libFuzzer's build.
 
+pub mod scratch;
 pub mod targets;
 
 use std::io::{BufRead, Write};
@@ -24,19 +25,15 @@ fn data_dir() -> PathBuf {
         .expect("the project's data/ban")
 }
 
-/// A temporary directory for this process, removed at exit by nobody: under cargo's
-/// per-target scratch folder in tests, else under the system temporary folder, named after
-/// the process.
+/// A temporary directory for this process (`scratch`): under cargo's per-target scratch folder
+/// in tests, else under the system temporary folder.
 pub fn scratch_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let parent = option_env!("CARGO_TARGET_TMPDIR")
             .map(PathBuf::from)
             .unwrap_or_else(std::env::temp_dir);
-        let dir = parent.join(format!("adresse-fuzz-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+        scratch::fresh_dir(&parent, "adresse-fuzz")
     })
 }
 

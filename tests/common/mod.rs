@@ -16,12 +16,13 @@ pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
-/// A fresh directory under cargo's temporary folder for integration tests.
+#[path = "../../fuzz/src/scratch.rs"]
+mod scratch;
+
+/// A fresh directory under cargo's temporary folder for integration tests, removed when the
+/// test process exits without a failure (`fuzz/src/scratch.rs`).
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch::fresh_dir(Path::new(env!("CARGO_TARGET_TMPDIR")), name)
 }
 
 /// The index of both real départements (Paris and Hautes-Alpes), built once per test binary.
