@@ -177,6 +177,54 @@ async fn unusual_suffixes_are_found() {
 }
 
 #[tokio::test]
+async fn suffixes_written_apart_as_in_bans_columns_are_found() {
+    // "38 ba Rue Paul Valéry", "1 z2 1Z2 Rue Ada Lovelace", "653 d Route de La Selle": the
+    // number and its suffix as BAN's `numero` and `rep` columns hold them, a space between.
+    // Up to 4 rows of each such suffix in each file: several letters, letters and digits,
+    // digits and letters, and the letters also read otherwise ("d", "l": an elided "de", "le";
+    // "r": "rue").
+    let mut rows = Vec::new();
+    for file in ["adresses-75.csv.gz", "adresses-05.csv.gz"] {
+        let mut per_suffix: BTreeMap<String, usize> = BTreeMap::new();
+        for row in sample_rows(file, 1) {
+            let letters = row.rep.bytes().take_while(u8::is_ascii_lowercase).count();
+            let digits_first = row.rep.starts_with(|c: char| c.is_ascii_digit())
+                && row.rep.bytes().any(|b| b.is_ascii_lowercase());
+            let shaped = (2..=3).contains(&row.rep.len()) && (letters >= 1 || digits_first);
+            let read_otherwise = matches!(row.rep.as_str(), "d" | "l" | "r");
+            let taken = per_suffix.entry(row.rep.clone()).or_default();
+            if (read_otherwise || shaped) && row.rep != "bis" && row.rep != "ter" && *taken < 4 {
+                *taken += 1;
+                rows.push(row);
+            }
+        }
+    }
+    assert!(rows.len() >= 100, "only {} rows", rows.len());
+    let mut misses = Vec::new();
+    for row in &rows {
+        let q = format!(
+            "{} {} {} {} {}",
+            row.numero,
+            row.rep,
+            row.nom_voie,
+            row.code_postal,
+            city(row)
+        );
+        let p = first(&q).await;
+        if p["id"] != row.id.as_str() {
+            misses.push(format!("{q} → {} ({})", p["label"], p["id"]));
+        }
+    }
+    assert!(
+        misses.is_empty(),
+        "{} of {}:\n{}",
+        misses.len(),
+        rows.len(),
+        misses.join("\n")
+    );
+}
+
+#[tokio::test]
 async fn leading_zeros_are_ignored() {
     for (q, id) in [
         ("008 rue de rivoli 75004 paris", "75104_8249_00008"),
@@ -509,13 +557,15 @@ async fn few_places_of_a_rare_word_are_rescored_before_every_word_is_walked() {
 }
 
 /// When none of the few places fits ("4p1" is noise that 7 places of the real data hold, none of
-/// them the street being typed), every word that may select does, and brings the street.
+/// them with number 6 of the street being typed), every word that may select does, and brings
+/// the street. ("4 p1 4P1 Rue du Te" now finds housenumber 4 p1 of the pseudo-street "4P1 Rue du
+/// Texel" among those few: a precise answer.)
 #[tokio::test]
 async fn few_places_that_fit_poorly_send_the_search_to_every_word() {
     use adresse::search::candidates::Breadth;
 
     let index = common::geocoder().index();
-    let typed = "4 p1 4P1 Rue du Te";
+    let typed = "6 4P1 Rue du Te";
     let budget = retrieve_on_fixture(typed, true, Breadth::Budget);
     assert!(budget.few());
     let texel = |(_, ord): &(usize, u32)| index.place(*ord).unwrap().id.to_string() == "75114_9224";
@@ -525,7 +575,7 @@ async fn few_places_that_fit_poorly_send_the_search_to_every_word() {
         .iter()
         .any(texel));
     let results = search(typed, "autocomplete=1").await;
-    assert_eq!(results[0]["id"], "75114_9224_00004", "{results:?}");
+    assert_eq!(results[0]["id"], "75114_9224_00006", "{results:?}");
 }
 
 /// A whole-word search settles on the few places of its rarest words when the best of them fits

@@ -23,6 +23,7 @@ pub mod word_lists;
 
 use std::path::Path;
 
+use rustc_hash::FxHashSet;
 use tantivy::{IndexReader, ReloadPolicy};
 
 use crate::error::{Error, Result};
@@ -64,6 +65,10 @@ pub struct Index {
     /// How many documents hold the words asked for so far.
     pub word_counts: WordCounts,
     pub table: PlaceTable,
+    /// The comparison key of every housenumber suffix in `numbers`: a query's reading of a
+    /// suffix no record has is dropped before it costs a lookup per street, or keeps a word
+    /// from selecting ("12 ada lovelace": "ada" is no suffix here).
+    pub suffix_keys: FxHashSet<String>,
     pub numbers: Numbers,
     /// The nearest-point trees of reverse geocoding, memory-mapped.
     pub points: PointIndex,
@@ -115,6 +120,7 @@ impl Index {
             important_words,
             completion_counts: CompletionCounts::default(),
             word_counts: WordCounts::default(),
+            suffix_keys: table.suffix_keys().collect(),
             table,
             numbers,
             points,

@@ -103,11 +103,16 @@ pub struct Hit {
 /// answered by itself and the few places sharing its street's name, as addok answers it by
 /// itself alone, rather than by `limit` results padded with other streets of the city.
 pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
-    let query = ParsedQuery::parse(&request.q, request.autocomplete);
+    let mut query = ParsedQuery::parse(&request.q, request.autocomplete);
     if query.is_empty() || request.limit == 0 {
         return Ok(Vec::new());
     }
     let layers: Vec<(Layer, &Index, Option<&Arc<Mask>>)> = snapshot.layers().collect();
+    query.keep_suffixes(|key| {
+        layers
+            .iter()
+            .any(|(_, index, _)| index.suffix_keys.contains(key))
+    });
     let sources = candidates::Sources(
         layers
             .iter()

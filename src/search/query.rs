@@ -70,6 +70,13 @@ impl ParsedQuery {
         }
     }
 
+    /// Drops the housenumber readings whose suffix `exists` says no housenumber has: they
+    /// cannot be found, and their suffix word would not select candidates.
+    pub fn keep_suffixes(&mut self, exists: impl Fn(&str) -> bool) {
+        self.housenumbers
+            .retain(|reading| reading.value.suffix.is_empty() || exists(&reading.value.suffix));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.tokens.is_empty()
     }
@@ -95,9 +102,20 @@ fn housenumber_readings(tokens: &[QueryToken]) -> Vec<HouseNumberReading> {
         };
         let next = tokens.get(i + 1).map(|t| t.text.as_str());
         if value.suffix.is_empty() {
-            if let Some(next) = next.filter(|t| housenumber::is_suffix_word(t)) {
-                let suffix = housenumber::suffix_key(next);
-                push_spellings(&mut readings, i, Some(i + 1), value.number, &suffix);
+            // As indexed and as typed: "20 bd" is 20 suffix "bd" on a street that has it, though
+            // "bd" is read "boulevard" as a word; "48 r" is 48 suffix "r", not "rue".
+            if let Some(following) = tokens.get(i + 1) {
+                let followed = tokens.len() > i + 2;
+                let mut spellings = vec![following.text.as_str()];
+                if following.typed != following.text {
+                    spellings.push(following.typed.as_str());
+                }
+                for word in spellings {
+                    if housenumber::is_suffix_word(word, !following.is_prefix, followed) {
+                        let suffix = housenumber::suffix_key(word);
+                        push_spellings(&mut readings, i, Some(i + 1), value.number, &suffix);
+                    }
+                }
             }
         } else if let Some(next) =
             next.filter(|t| t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit()))
@@ -250,6 +268,63 @@ mod tests {
         assert!(readings
             .iter()
             .any(|r| r.value.number == 100 && r.value.suffix == "2c"));
+    }
+
+    #[test]
+    fn suffixes_written_apart_are_read_as_ban_writes_them() {
+        let separate = |q: &str, autocomplete: bool| -> Vec<(u32, String)> {
+            ParsedQuery::parse(q, autocomplete)
+                .housenumbers
+                .into_iter()
+                .filter(|r| r.suffix_token.is_some())
+                .map(|r| (r.value.number, r.value.suffix))
+                .collect()
+        };
+        assert_eq!(
+            separate("38 ba Rue Paul Valéry", false),
+            [(38, "ba".into())]
+        );
+        assert_eq!(
+            separate("1 z2 1Z2 Rue Ada Lovelace", false),
+            [(1, "z2".into())]
+        );
+        assert_eq!(
+            separate("17 BV Route de la Porte", false),
+            [(17, "bv".into())]
+        );
+        assert_eq!(
+            separate("653 d Route de La Selle", false),
+            [(653, "d".into())]
+        );
+        assert_eq!(separate("78 d Avenue de Veynes", false), [(78, "d".into())]);
+        // At the end, "d" and "l" start "de", "du", "la"...
+        assert!(separate("12 d", false).is_empty());
+        // As typed and as read: "r" is also "rue", "bd" also "boulevard".
+        // ("rue" is a suffix's shape too: the search keeps only the suffixes the index has.)
+        assert!(separate("48 r Rue du Forest", false).contains(&(48, "r".into())));
+        assert_eq!(separate("20 bd Rue Pétrarque", false), [(20, "bd".into())]);
+        assert_eq!(
+            separate("100 2b Chemin des Condamines", false),
+            [(100, "2b".into())]
+        );
+        // A word still being typed, and stopwords, are not suffixes.
+        assert!(separate("38 ba", true).is_empty());
+        assert_eq!(separate("38 ba ", true), [(38, "ba".into())]);
+        assert!(separate("12 la Canebière", false).is_empty());
+    }
+
+    #[test]
+    fn readings_of_suffixes_no_housenumber_has_are_dropped() {
+        let mut q = ParsedQuery::parse("12 bis rue ada", false);
+        let before = q.housenumbers.len();
+        q.keep_suffixes(|key| key == "b");
+        let suffixes: Vec<&str> = q
+            .housenumbers
+            .iter()
+            .map(|r| r.value.suffix.as_str())
+            .collect();
+        assert_eq!(suffixes, ["b", ""]);
+        assert!(before > suffixes.len());
     }
 
     #[test]

@@ -44,14 +44,37 @@ pub fn other_spellings(key: &str) -> impl Iterator<Item = &'static str> + '_ {
         .filter(move |other| *other != key)
 }
 
-/// Whether a whole token can be the suffix of the number just before it ("12 bis", "12 b").
-/// "d" and "l" are left out: after a number they are far more often an elided "de"/"le".
-pub fn is_suffix_word(token: &str) -> bool {
-    matches!(token, "bis" | "ter" | "quater" | "quinquies" | "sexies")
-        || (token.len() == 1
-            && token.as_bytes()[0].is_ascii_lowercase()
-            && token != "d"
-            && token != "l")
+/// Whether a whole token can be the suffix of the number just before it ("12 bis", "12 b",
+/// "38 ba", "1 z2", "100 2b"), `followed` saying whether another word comes after it.
+///
+/// The multiplicatives and single letters can. "d" and "l" only with a word after them: at the
+/// end of a query being typed they start "de", "du", "la", "le" far more often. Longer tokens
+/// of a glued suffix's shape ("ba", "bv", "p1", "z2": 278 "bv" and 241 "p1" rows in the two
+/// real départements, which BAN's `numero` and `rep` columns hold apart) and digits before
+/// letters ("2b") can too, but not a word still being typed (`complete` false) nor a stopword
+/// ("12 la ..."). Such a reading counts only on a street that has that housenumber, where it
+/// is tried before the plain number (`score::score_place`); the search drops the readings of
+/// suffixes no housenumber of the index has (`Index::suffix_keys`).
+pub fn is_suffix_word(token: &str, complete: bool, followed: bool) -> bool {
+    if matches!(token, "bis" | "ter" | "quater" | "quinquies" | "sexies") {
+        return true;
+    }
+    if token.len() == 1 {
+        let letter = token.as_bytes()[0];
+        return letter.is_ascii_lowercase() && (followed || !matches!(letter, b'd' | b'l'));
+    }
+    complete
+        && !super::is_stopword(token)
+        && (is_glued_suffix(token) || is_digits_then_letters(token))
+}
+
+/// "2b", "10c": one or two digits, then one or two letters (BAN's "100 2b").
+fn is_digits_then_letters(token: &str) -> bool {
+    let digits = token.bytes().take_while(u8::is_ascii_digit).count();
+    let letters = &token[digits..];
+    (1..=2).contains(&digits)
+        && (1..=2).contains(&letters.len())
+        && letters.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// Reads a token that is a housenumber on its own: digits, optionally glued to a suffix

@@ -203,6 +203,15 @@ impl PlaceTable {
             .map_or("", |r| self.file.str(r))
     }
 
+    /// The comparison keys of every housenumber suffix of the table (`housenumber::suffix_key`),
+    /// the empty one excepted.
+    pub fn suffix_keys(&self) -> impl Iterator<Item = String> + '_ {
+        let count = self.file.bytes(Section::Suffixes).len() / STR_REF_LEN;
+        (1..count.min(u16::MAX as usize + 1))
+            .map(|i| crate::text::housenumber::suffix_key(self.suffix(i as u16)))
+            .filter(|key| !key.is_empty())
+    }
+
     fn id_exception(&self, i: usize) -> Option<(u32, &str)> {
         let item = self.file.item(Section::IdExceptions, ID_EXCEPTION_LEN, i)?;
         let position = u32::from_le_bytes(item[..4].try_into().ok()?);
