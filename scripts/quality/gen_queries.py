@@ -23,6 +23,8 @@ Categories (the first 8 draw --n rows per department; a row gives one query per 
   i_municipality_lower the same, lower-cased without accents (Hautes-Alpes only)
   j_suffix             a_clean on rows whose number has a suffix (bis, ter, a, b, ...)
   k_suffix_e_digit     a_clean on every row whose suffix is "e" or digits (e.g. "57e", "3152")
+  l_suffix_apart       j_suffix with a space between the number and its suffix, as the BAN's
+                       numero and rep columns give them ("38 ba Rue Paul Valéry 75016 Paris")
 Sub-categories: d05 = Hautes-Alpes rows; paris = Paris rows with the city written "Paris";
 arr = the same Paris rows with the city written as in the BAN ("Paris 11e Arrondissement").
 Identical queries within a file are written once.
@@ -190,6 +192,12 @@ def generate(rows, n, seed):
             if r["rep"] == "e" or r["rep"].isdigit():
                 for sub in subs(dep):
                     out[("k_suffix_e_digit", sub)].append((full(r, sub), r["id"], "rep=" + r["rep"]))
+    # after j and k, for the same reason
+    for dep in ("05", "75"):
+        for r in sample(dep, lambda r: r["rep"] != ""):
+            for sub in subs(dep):
+                q = f"{r['numero']} {r['rep']} {r['nom_voie']} {r['code_postal']} {city(r, sub)}"
+                out[("l_suffix_apart", sub)].append((q, r["id"], "rep=" + r["rep"]))
     return out
 
 
