@@ -1,8 +1,9 @@
 //! Criterion benchmarks of the search pipeline's stages one by one, on the real data of
 //! `data/ban`, so that a change in one shows where it lands (`hot_paths` times whole searches):
 //!
-//! - `stages/parse_query`: `ParsedQuery::parse` (noise removal, normalisation, housenumber
-//!   readings) of 200 full-address queries;
+//! - `stages/parse_query`: `Sources::read_query` (`ParsedQuery::parse`: noise removal,
+//!   normalisation, housenumber readings; then the readings of suffixes the index lacks
+//!   dropped) of 200 full-address queries;
 //! - `stages/retrieve_full`, `stages/retrieve_autocomplete`: candidate retrieval from tantivy
 //!   (`search::candidates::Retrieval`) for the same queries, whole and as typed (first 60%);
 //! - `stages/rescore_full`: rescoring of the retrieved candidates (`search::score::score_place`,
@@ -41,11 +42,11 @@ fn stages(c: &mut Criterion) {
     let rows = common::sample(&all, QUERIES, SEED_QUERIES);
     let full: Vec<SearchRequest> = rows.iter().map(common::full_request).collect();
     let typed: Vec<SearchRequest> = rows.iter().map(common::prefix_request).collect();
-    let parse = |r: &SearchRequest| ParsedQuery::parse(&r.q, r.autocomplete);
-    let full_parsed: Vec<ParsedQuery> = full.iter().map(parse).collect();
-    let typed_parsed: Vec<ParsedQuery> = typed.iter().map(parse).collect();
     // The base index alone, as a search sees it when no commune has published corrections.
     let sources = candidates::Sources(vec![candidates::Source::of(index, None)]);
+    let parse = |r: &SearchRequest| sources.read_query(&r.q, r.autocomplete);
+    let full_parsed: Vec<ParsedQuery> = full.iter().map(parse).collect();
+    let typed_parsed: Vec<ParsedQuery> = typed.iter().map(parse).collect();
     // At most `limit` candidates for the results the request asks.
     let retrieve = |q: &ParsedQuery, r: &SearchRequest, limit: usize| {
         candidates::Retrieval::new(&sources, &index.fields, q, &r.filters)

@@ -417,11 +417,11 @@ fn retrieve_on_fixture(
     breadth: adresse::search::candidates::Breadth,
 ) -> adresse::search::candidates::Retrieved {
     use adresse::search::candidates::{Retrieval, Source, Sources};
-    use adresse::search::{Filters, ParsedQuery};
+    use adresse::search::Filters;
 
     let index = common::geocoder().index();
     let sources = Sources(vec![Source::of(index, None)]);
-    let query = ParsedQuery::parse(q, autocomplete);
+    let query = sources.read_query(q, autocomplete);
     Retrieval::new(&sources, &index.fields, &query, &Filters::default())
         .retrieve(None, 5, 105, breadth)
         .unwrap()
@@ -434,11 +434,11 @@ fn retrieve_on_fixture(
 #[test]
 fn the_wide_selection_takes_the_words_the_budget_left_out() {
     use adresse::search::candidates::{Breadth, Retrieval, Source, Sources};
-    use adresse::search::{Filters, ParsedQuery};
+    use adresse::search::Filters;
 
     let index = common::geocoder().index();
     let sources = Sources(vec![Source::of(index, None)]);
-    let query = ParsedQuery::parse("18e avenue de provence gap", false);
+    let query = sources.read_query("18e avenue de provence gap", false);
     let retrieval = Retrieval::new(&sources, &index.fields, &query, &Filters::default());
     let budget = retrieval.retrieve(None, 5, 105, Breadth::Budget).unwrap();
     assert!(budget.narrowed(), "the budget selection leaves words out");
@@ -453,7 +453,7 @@ fn the_wide_selection_takes_the_words_the_budget_left_out() {
         .count();
     assert!(in_gap > 0, "{added:?}");
     // One word that may select, and it does: nothing was left out, nothing to widen.
-    let provence = ParsedQuery::parse("provence", false);
+    let provence = sources.read_query("provence", false);
     let retrieval = Retrieval::new(&sources, &index.fields, &provence, &Filters::default());
     let budget = retrieval.retrieve(None, 5, 105, Breadth::Budget).unwrap();
     assert!(!budget.narrowed());

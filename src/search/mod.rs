@@ -103,22 +103,20 @@ pub struct Hit {
 /// answered by itself and the few places sharing its street's name, as addok answers it by
 /// itself alone, rather than by `limit` results padded with other streets of the city.
 pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> {
-    let mut query = ParsedQuery::parse(&request.q, request.autocomplete);
-    if query.is_empty() || request.limit == 0 {
+    if request.limit == 0 {
         return Ok(Vec::new());
     }
     let layers: Vec<(Layer, &Index, Option<&Arc<Mask>>)> = snapshot.layers().collect();
-    query.keep_suffixes(|key| {
-        layers
-            .iter()
-            .any(|(_, index, _)| index.suffix_keys.contains(key))
-    });
     let sources = candidates::Sources(
         layers
             .iter()
             .map(|(_, index, mask)| candidates::Source::of(index, *mask))
             .collect(),
     );
+    let query = sources.read_query(&request.q, request.autocomplete);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
     // Every layer is written with the one schema, so field handles are the same in all.
     let retrieval =
         candidates::Retrieval::new(&sources, &snapshot.base().fields, &query, &request.filters);

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rustc_hash::FxHashSet;
 use tantivy::collector::Collector;
 use tantivy::query::{Bm25StatisticsProvider, Query};
 use tantivy::schema::Field;
@@ -16,6 +17,8 @@ use crate::index::word_cards::WordCards;
 use crate::index::word_counts::WordCounts;
 use crate::index::word_ids::WordIds;
 use crate::index::{DocInfo, Index};
+
+use super::query::ParsedQuery;
 
 /// One index to retrieve candidates from: the base, or the overlay of corrected communes.
 pub struct Source<'a> {
@@ -32,6 +35,8 @@ pub struct Source<'a> {
     pub completion_counts: &'a CompletionCounts,
     /// How many documents hold a word, remembered per index.
     pub word_counts: &'a WordCounts,
+    /// The comparison key of every housenumber suffix of the index.
+    pub suffix_keys: &'a FxHashSet<String>,
     /// Places this index must not answer for (the base's places of corrected communes).
     pub mask: Option<&'a Arc<Mask>>,
 }
@@ -48,6 +53,7 @@ impl<'a> Source<'a> {
             important_words: &index.important_words,
             completion_counts: &index.completion_counts,
             word_counts: &index.word_counts,
+            suffix_keys: &index.suffix_keys,
             mask,
         }
     }
@@ -59,6 +65,15 @@ impl<'a> Source<'a> {
 pub struct Sources<'a>(pub Vec<Source<'a>>);
 
 impl Sources<'_> {
+    /// The query `q` read for these indexes: its housenumber readings whose suffix no
+    /// housenumber of theirs has are dropped (`ParsedQuery::keep_suffixes`), so that they cost
+    /// no lookup per street and their suffix word still selects candidates ("12 ada ...").
+    pub fn read_query(&self, q: &str, autocomplete: bool) -> ParsedQuery {
+        let mut query = ParsedQuery::parse(q, autocomplete);
+        query.keep_suffixes(|key| self.0.iter().any(|source| source.suffix_keys.contains(key)));
+        query
+    }
+
     /// Runs `query` on the source at `i` with the word statistics of all sources, so that
     /// scores compare across them (with one source, they are its own), and the word counts
     /// each source remembers.
