@@ -54,12 +54,9 @@ extern "C" fn remove_made_dirs() {
     }
 }
 
-/// Removes the `*-{pid}` directories under `parent` whose process no longer exists.
+/// Removes the `*-{pid}` directories under `parent` whose process no longer exists (without
+/// `/proc`, none can be told gone: everything stays).
 fn remove_dirs_of_gone_processes(parent: &Path) {
-    // Without /proc, no process can be told gone: leave everything.
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
@@ -73,7 +70,7 @@ fn remove_dirs_of_gone_processes(parent: &Path) {
             continue;
         };
         let is_dir = entry.file_type().map(|kind| kind.is_dir()).unwrap_or(false);
-        if is_dir && !Path::new("/proc").join(pid.to_string()).exists() {
+        if is_dir && !adresse::index::overlay::process_is_running(pid) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }

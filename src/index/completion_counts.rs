@@ -29,11 +29,8 @@ impl CompletionCounts {
         key.extend_from_slice(&field.field_id().to_le_bytes());
         key.extend_from_slice(&enough.to_le_bytes());
         key.extend_from_slice(prefix.as_bytes());
-        let counted: Result<u64, std::convert::Infallible> =
-            self.counts.get_or_compute(&key, || {
-                Ok(count_completions(searcher, field, prefix, enough))
-            });
-        counted.unwrap_or_else(|never| match never {})
+        self.counts
+            .get_or(&key, || count_completions(searcher, field, prefix, enough))
     }
 }
 

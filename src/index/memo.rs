@@ -23,6 +23,12 @@ impl<V> Default for Memo<V> {
 }
 
 impl<V: Copy> Memo<V> {
+    /// The value remembered for `key`, else `compute`'s, remembered if there is room.
+    pub fn get_or(&self, key: &[u8], compute: impl FnOnce() -> V) -> V {
+        let value: Result<V, std::convert::Infallible> = self.get_or_compute(key, || Ok(compute()));
+        value.unwrap_or_else(|never| match never {})
+    }
+
     /// The value remembered for `key`, else `compute`'s, remembered if there is room. The lock
     /// is not held while computing.
     pub fn get_or_compute<E>(

@@ -203,7 +203,8 @@ fn remove_stale_dirs(parent: &Path) {
 }
 
 /// Whether process `pid` exists. Where that cannot be told (no `/proc`), it is assumed to.
-fn process_is_running(pid: u32) -> bool {
+/// Also what the tests' scratch directories are cleaned by (`fuzz/src/scratch.rs`).
+pub fn process_is_running(pid: u32) -> bool {
     let proc = Path::new("/proc");
     !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }

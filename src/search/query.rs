@@ -100,25 +100,23 @@ fn housenumber_readings(tokens: &[QueryToken]) -> Vec<HouseNumberReading> {
         let Some(value) = housenumber::parse_token(&token.text) else {
             continue;
         };
-        let next = tokens.get(i + 1).map(|t| t.text.as_str());
+        let following = tokens.get(i + 1);
         if value.suffix.is_empty() {
             // As indexed and as typed: "20 bd" is 20 suffix "bd" on a street that has it, though
             // "bd" is read "boulevard" as a word; "48 r" is 48 suffix "r", not "rue".
-            if let Some(following) = tokens.get(i + 1) {
+            if let Some(following) = following {
                 let followed = tokens.len() > i + 2;
-                let mut spellings = vec![following.text.as_str()];
-                if following.typed != following.text {
-                    spellings.push(following.typed.as_str());
-                }
-                for word in spellings {
+                let typed = Some(following.typed.as_str()).filter(|typed| *typed != following.text);
+                for word in std::iter::once(following.text.as_str()).chain(typed) {
                     if housenumber::is_suffix_word(word, !following.is_prefix, followed) {
                         let suffix = housenumber::suffix_key(word);
                         push_spellings(&mut readings, i, Some(i + 1), value.number, &suffix);
                     }
                 }
             }
-        } else if let Some(next) =
-            next.filter(|t| t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit()))
+        } else if let Some(next) = following
+            .map(|t| t.text.as_str())
+            .filter(|t| t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit()))
         {
             // A suffix in two words: "345lot 7" is 345 suffix "lot 7".
             let suffix = format!("{}{next}", value.suffix);
