@@ -375,6 +375,137 @@ async fn the_first_keystrokes_suggest_municipalities_and_large_streets() {
     assert_eq!(p["name"], "Rue de Rivoli", "got {}", p["label"]);
 }
 
+/// A postcode alone asks for its communes, as addok answers it: every postcode of the data,
+/// typed or whole, answers first a municipality that has addresses under that postcode (before
+/// the change, "05230" answered "Route des Hameaux du Lac": the communes' documents were never
+/// retrieved).
+#[tokio::test]
+async fn a_postcode_alone_answers_its_communes() {
+    let mut communes_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for file in ["adresses-05.csv.gz", "adresses-75.csv.gz"] {
+        for row in sample_rows(file, 1) {
+            let communes = communes_of.entry(row.code_postal).or_default();
+            if !communes.contains(&row.code_insee) {
+                communes.push(row.code_insee);
+            }
+        }
+    }
+    // A commune's postcodes without addresses count too (Vallouise-Pelvoux's 05290).
+    let reference = common::data_dir().join("ref").join("communes.json.gz");
+    let communes: Vec<serde_json::Value> = serde_json::from_reader(flate2::read::GzDecoder::new(
+        std::fs::File::open(reference).unwrap(),
+    ))
+    .unwrap();
+    for commune in &communes {
+        let code = commune["code"].as_str().unwrap_or_default();
+        for postcode in commune["codesPostaux"].as_array().into_iter().flatten() {
+            if let Some(listed) = communes_of.get_mut(postcode.as_str().unwrap_or_default()) {
+                if !listed.iter().any(|c| c == code) {
+                    listed.push(code.to_string());
+                }
+            }
+        }
+    }
+    assert!(communes_of.len() > 50, "{} postcodes", communes_of.len());
+    for (postcode, communes) in &communes_of {
+        for autocomplete in ["autocomplete=0", "autocomplete=1"] {
+            let p = search(postcode, autocomplete).await[0].clone();
+            assert_eq!(p["type"], "municipality", "{postcode}: got {}", p["label"]);
+            let citycode = p["citycode"].as_str().unwrap_or_default();
+            assert!(
+                communes.iter().any(|c| c == citycode),
+                "{postcode}: got {}, communes {communes:?}",
+                p["label"]
+            );
+        }
+    }
+}
+
+/// A commune is called by the head of its name ("laragne" for Laragne-Montéglin, "paris 6"):
+/// it comes before the streets named after it ("Route de Laragne" in three other communes).
+/// Every Hautes-Alpes commune of several words is asked for by its words up to the first that
+/// is not an article or "saint", lower-cased without accents. The first answer must be a commune
+/// of that head, articles aside ("monetier": Monêtier-Allemont or Le Monêtier-les-Bains), or a
+/// place named so and more important (the hamlet Vallouise of Vallouise-Pelvoux); and at least
+/// three heads in four must answer a commune.
+#[tokio::test]
+async fn a_commune_called_by_the_head_of_its_name_comes_before_streets_named_after_it() {
+    let articles = ["le", "la", "les", "l"];
+    let lead_words = ["le", "la", "les", "l", "saint", "sainte"];
+    let without_articles = |words: &[&str]| {
+        let kept: Vec<&str> = words
+            .iter()
+            .copied()
+            .filter(|w| !articles.contains(w))
+            .collect();
+        kept.join(" ")
+    };
+    // Heads as asked, and the communes of each head without its articles.
+    let mut heads: BTreeMap<String, String> = BTreeMap::new();
+    let mut communes_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in sample_rows("adresses-05.csv.gz", 1) {
+        let folded = adresse::text::fold(&row.nom_commune);
+        let words: Vec<&str> = folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let Some(first) = words.iter().position(|w| !lead_words.contains(w)) else {
+            continue;
+        };
+        if first + 1 < words.len() {
+            let key = without_articles(&words[..=first]);
+            heads.insert(words[..=first].join(" "), key.clone());
+            let communes = communes_of.entry(key).or_default();
+            if !communes.contains(&row.code_insee) {
+                communes.push(row.code_insee);
+            }
+        }
+    }
+    assert!(heads.len() > 30, "{} heads", heads.len());
+    let mut communes_first = 0;
+    for (head, key) in &heads {
+        let communes = &communes_of[key];
+        let p = first(head).await;
+        let citycode = p["citycode"].as_str().unwrap_or_default();
+        if p["type"] == "municipality" && communes.iter().any(|c| c == citycode) {
+            communes_first += 1;
+            continue;
+        }
+        let name = adresse::text::fold(p["name"].as_str().unwrap_or_default());
+        // Spelled as the search reads it ("St Bonnet" is Saint Bonnet).
+        let name_words: Vec<&str> = name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(adresse::text::canonical)
+            .collect();
+        assert!(
+            without_articles(&name_words) == *key,
+            "{head}: got {} ({}), communes {communes:?}",
+            p["label"],
+            p["type"]
+        );
+    }
+    println!(
+        "{communes_first} of {} heads answered a commune first",
+        heads.len()
+    );
+    // The hamlets named so are the exception: most heads answer their commune.
+    assert!(
+        communes_first * 4 >= heads.len() * 3,
+        "{communes_first} of {} heads answered a commune first",
+        heads.len()
+    );
+    for (q, citycode) in [
+        ("paris 6", "75106"),
+        ("paris 1", "75101"),
+        ("laragne", "05070"),
+    ] {
+        let p = search(q, "autocomplete=1").await[0].clone();
+        assert_eq!(p["citycode"], citycode, "{q}: got {}", p["label"]);
+        assert_eq!(p["type"], "municipality", "{q}: got {}", p["label"]);
+    }
+}
+
 #[tokio::test]
 async fn scores_keep_addoks_scale() {
     // Exact full addresses: 0.9 and more.

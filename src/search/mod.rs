@@ -204,7 +204,12 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     };
     // The narrow try (see above). Its candidates are kept when it does not settle: the usual
     // retrieval's are added to them.
-    let narrow_found = retrieve(candidates::Breadth::Narrow)?.found;
+    let mut narrow_found = retrieve(candidates::Breadth::Narrow)?.found;
+    if wants(Kind::Municipality) && is_postcode_alone(&query) {
+        let communes = municipalities_of(&sources, snapshot, &query, request)?;
+        narrow_found.retain(|candidate| !communes.contains(candidate));
+        narrow_found.splice(0..0, communes);
+    }
     let mut scored_hits = rescore(&narrow_found);
     rank(&mut scored_hits);
     let settled = scored_hits
@@ -259,6 +264,37 @@ pub fn search(snapshot: &Snapshot, request: &SearchRequest) -> Result<Vec<Hit>> 
     rank(&mut scored_hits);
     scored_hits.truncate(request.limit);
     Ok(finish(snapshot, scored_hits))
+}
+
+/// Whether the query is a postcode and nothing else ("05230"): addok answers it with the
+/// communes of that postcode, and so do we.
+fn is_postcode_alone(query: &ParsedQuery) -> bool {
+    matches!(query.tokens.as_slice(), [only] if query::is_postcode(&only.text))
+}
+
+/// The municipalities holding the query's words, as candidates. A commune's document holds its
+/// lieux-dits besides its postcodes, so BM25 ranks it below the hundreds of streets sharing its
+/// postcode ("05230": the 300 of Chorges first), and it has to be asked for by kind.
+fn municipalities_of(
+    sources: &candidates::Sources,
+    snapshot: &Snapshot,
+    query: &ParsedQuery,
+    request: &SearchRequest,
+) -> Result<Vec<(usize, u32)>> {
+    let filters = Filters {
+        kinds: vec![Kind::Municipality],
+        ..request.filters.clone()
+    };
+    let retrieval = candidates::Retrieval::new(sources, &snapshot.base().fields, query, &filters);
+    let limit = request.limit + EXTRA_CANDIDATES_NARROW;
+    Ok(retrieval
+        .retrieve(
+            request.near,
+            request.limit,
+            limit,
+            candidates::Breadth::Budget,
+        )?
+        .found)
 }
 
 /// A rescored candidate, with what ranking it needs.
