@@ -25,6 +25,13 @@ Categories (the first 8 draw --n rows per department; a row gives one query per 
   k_suffix_e_digit     a_clean on every row whose suffix is "e" or digits (e.g. "57e", "3152")
   l_suffix_apart       j_suffix with a space between the number and its suffix, as the BAN's
                        numero and rep columns give them ("38 ba Rue Paul Valéry 75016 Paris")
+  m_municipality_head  a commune of several words called by its head, lower-cased without
+                       accents: the words up to its first that is not an article or Saint
+                       ("laragne" for Laragne-Montéglin, "saint bonnet" for Saint-Bonnet-en-
+                       Champsaur); expected: any commune whose name has that head, articles
+                       aside ("monetier": Monêtier-Allemont or Le Monêtier-les-Bains)
+  n_postcode           a postcode alone; expected: any commune of that postcode (in the BAN
+                       rows or in data/ref/communes.json.gz)
 Sub-categories: d05 = Hautes-Alpes rows; paris = Paris rows with the city written "Paris";
 arr = the same Paris rows with the city written as in the BAN ("Paris 11e Arrondissement").
 Identical queries within a file are written once.
@@ -39,6 +46,7 @@ import argparse
 import collections
 import csv
 import gzip
+import json
 import os
 import random
 import re
@@ -118,7 +126,7 @@ def load_rows(data_dir):
     return rows
 
 
-def generate(rows, n, seed):
+def generate(rows, n, seed, data_dir):
     """Returns {(category, sub): [(q, expected_id, info), ...]}."""
     # acceptable street ids for (nom_voie, city): a Paris street spans arrondissements
     street_ids = collections.defaultdict(set)
@@ -198,6 +206,37 @@ def generate(rows, n, seed):
             for sub in subs(dep):
                 q = f"{r['numero']} {r['rep']} {r['nom_voie']} {r['code_postal']} {city(r, sub)}"
                 out[("l_suffix_apart", sub)].append((q, r["id"], "rep=" + r["rep"]))
+    # after l, for the same reason
+    articles = {"le", "la", "les", "l"}
+    lead_words = articles | {"saint", "sainte"}
+    heads = {}  # head as asked -> the same without its articles
+    communes_of_head = collections.defaultdict(set)
+    for name, insee in sorted({(r["nom_commune"], r["code_insee"]) for r in rows["05"]}):
+        words = re.split(r"[\s'\-]+", strip_accents(name).lower())
+        first = next((i for i, w in enumerate(words) if w not in lead_words), None)
+        if first is not None and first + 1 < len(words):
+            key = " ".join(w for w in words[: first + 1] if w not in articles)
+            heads[" ".join(words[: first + 1])] = key
+            communes_of_head[key].add(insee)
+    for head, key in sorted(heads.items()):
+        out[("m_municipality_head", "d05")].append(
+            (head, "|".join(sorted(communes_of_head[key])), ""))
+    # a commune's postcodes without addresses count too (Vallouise-Pelvoux's 05290)
+    listed = collections.defaultdict(set)
+    with gzip.open(os.path.join(os.path.dirname(os.path.normpath(data_dir)), "ref",
+                                "communes.json.gz"), "rt",
+                   encoding="utf-8") as fh:
+        for commune in json.load(fh):
+            for cp in commune.get("codesPostaux", []):
+                listed[cp].add(commune["code"])
+    for dep in ("05", "75"):
+        communes_of = collections.defaultdict(set)
+        for r in rows[dep]:
+            communes_of[r["code_postal"]].add(r["code_insee"])
+            communes_of[r["code_postal"]].update(listed[r["code_postal"]])
+        for cp, insees in sorted(communes_of.items()):
+            sub = "d05" if dep == "05" else "paris"
+            out[("n_postcode", sub)].append((cp, "|".join(sorted(insees)), ""))
     return out
 
 
@@ -232,7 +271,7 @@ def main():
                     help="at most this many queries per file (default 500)")
     ap.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     args = ap.parse_args()
-    write(generate(load_rows(args.data), args.n, args.seed), args.out, args.max)
+    write(generate(load_rows(args.data), args.n, args.seed, args.data), args.out, args.max)
 
 
 if __name__ == "__main__":
