@@ -9,6 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use adresse::ingest::ban_csv::BanRow;
+use adresse::text::number_words::french_cardinal;
 use common::{city, enc, full_address, get, props, sample_rows};
 
 /// The results of `/search/` for `q` (autocomplete off unless `params` says otherwise).
@@ -504,6 +505,119 @@ async fn a_commune_called_by_the_head_of_its_name_comes_before_streets_named_aft
         assert_eq!(p["citycode"], citycode, "{q}: got {}", p["label"]);
         assert_eq!(p["type"], "municipality", "{q}: got {}", p["label"]);
     }
+}
+
+/// The days of the month in words, as the other spelling of the dates of street names.
+const DAYS_IN_WORDS: [&str; 31] = [
+    "un",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "dix-sept",
+    "dix-huit",
+    "dix-neuf",
+    "vingt",
+    "vingt et un",
+    "vingt-deux",
+    "vingt-trois",
+    "vingt-quatre",
+    "vingt-cinq",
+    "vingt-six",
+    "vingt-sept",
+    "vingt-huit",
+    "vingt-neuf",
+    "trente",
+    "trente et un",
+];
+
+/// Street names holding a date ("Rue du Quatre Septembre", "Rue du 11 Novembre 1918") are found
+/// with the day written the other way, in figures for words and in words for figures: one
+/// address of every such street of the data, each written the other way, comes first.
+#[tokio::test]
+async fn dates_of_street_names_are_found_in_figures_or_in_words() {
+    let months = [
+        "janvier",
+        "fevrier",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "aout",
+        "septembre",
+        "octobre",
+        "novembre",
+        "decembre",
+    ];
+    let mut streets: BTreeMap<(String, String), BanRow> = BTreeMap::new();
+    for file in ["adresses-05.csv.gz", "adresses-75.csv.gz"] {
+        for row in sample_rows(file, 1) {
+            if row.rep.is_empty() {
+                streets
+                    .entry((row.nom_voie.clone(), row.code_insee.clone()))
+                    .or_insert(row);
+            }
+        }
+    }
+    let mut checked = 0;
+    for row in streets.values() {
+        let folded = adresse::text::fold(&row.nom_voie);
+        let words: Vec<&str> = folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        // The day before a month, in figures or in words (read with the code under test; the
+        // words written for figures come from the table above).
+        let Some(month) = words.iter().position(|w| months.contains(w)) else {
+            continue;
+        };
+        let day_words = match words[month.saturating_sub(1)].parse::<usize>() {
+            Ok(day @ 1..=31) => Some((month - 1, DAYS_IN_WORDS[day - 1].to_string())),
+            _ => None,
+        };
+        let (start, other_day) = match day_words {
+            Some(found) => found,
+            None => {
+                // Words for figures: the day must be spelled as in the table above.
+                let Some((start, day)) = (0..month).find_map(|j| {
+                    let (day, len) = french_cardinal(&words[j..month])?;
+                    (j + len == month).then_some((j, day as usize))
+                }) else {
+                    continue;
+                };
+                let spelled = DAYS_IN_WORDS
+                    .get(day.wrapping_sub(1))
+                    .map(|w| w.replace('-', " "));
+                if spelled.as_deref() != Some(&words[start..month].join(" ")) {
+                    continue;
+                }
+                (start, day.to_string())
+            }
+        };
+        let street = format!(
+            "{} {other_day} {}",
+            words[..start].join(" "),
+            words[month..].join(" ")
+        );
+        let q = format!("{} {street} {} {}", row.numero, row.code_postal, city(row));
+        let p = first(&q).await;
+        assert_eq!(p["id"], row.id.as_str(), "{q}: got {}", p["label"]);
+        checked += 1;
+    }
+    println!("{checked} streets with a date checked");
+    assert!(checked >= 20, "{checked} streets with a date");
 }
 
 #[tokio::test]

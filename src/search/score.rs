@@ -17,6 +17,7 @@ use crate::index::places::{PlaceRef, TextRef};
 use crate::model::Kind;
 use crate::text::distance::osa_within;
 use crate::text::is_stopword;
+use crate::text::number_words::french_cardinal;
 
 use super::candidates::{FUZZY_1_MIN_LEN, FUZZY_2_MIN_LEN};
 use super::query::{is_postcode, ParsedQuery};
@@ -45,6 +46,9 @@ const MUNICIPALITY_NAME_START: f64 = 1.0;
 /// Words split or glued differently from the name ("la tour" for "Latour", "lecomte" for
 /// "Le Comte") are the same letters in the same order: nearly an exact match.
 const REGLUED_MATCH: f64 = 0.9;
+/// A number written in figures for one in words, or the other way ("29 juillet" for "Vingt-Neuf
+/// Juillet", "onze novembre" for "11 Novembre"): the same words, nearly an exact match.
+const NUMBER_IN_WORDS_MATCH: f64 = 0.9;
 /// A three-letter word that is a four-letter word of the name with one letter dropped ("pan"
 /// for "Péan"): so many short words are one letter apart that this counts only for a place
 /// that also has the query's postcode or city, and less than a longer word's typo.
@@ -117,6 +121,13 @@ pub fn score_place(
     }
     if !all_found {
         match_reglued(
+            query,
+            &name_tokens,
+            &mut consumed,
+            &mut name_used,
+            &mut name_matched_by,
+        );
+        match_number_words(
             query,
             &name_tokens,
             &mut consumed,
@@ -260,6 +271,77 @@ fn match_reglued(
                 name_matched_by[k] = Some(i);
             }
             consumed[i] = Some(REGLUED_MATCH);
+        }
+    }
+}
+
+/// Matches a number the query writes in figures to the same number in words in the name
+/// ("29" → "vingt neuf"), and a number in words of the query to figures of the name ("onze" →
+/// "11"). Only where the query does not hold the name's own spelling too: "9 rue du pont neuf"
+/// keeps "neuf" for "neuf".
+fn match_number_words(
+    query: &ParsedQuery,
+    name_tokens: &[&str],
+    consumed: &mut [Option<f64>],
+    name_used: &mut [f64],
+    name_matched_by: &mut [Option<usize>],
+) {
+    let in_query = |word: &str| query.tokens.iter().any(|t| t.text == word);
+    for (i, token) in query.tokens.iter().enumerate() {
+        if consumed[i].is_some() {
+            continue;
+        }
+        if token.numeric {
+            // Figures in the query, words in the name; not the query's first word, its
+            // housenumber ("9 chemin" while typing is not "Chemin Neuf").
+            let Ok(value) = token.text.parse::<u32>() else {
+                continue;
+            };
+            if i == 0 {
+                continue;
+            }
+            if name_tokens.contains(&token.text.as_str()) {
+                continue;
+            }
+            let spelled = (0..name_tokens.len()).find_map(|j| {
+                let (read, len) = french_cardinal(&name_tokens[j..])?;
+                let words = j..j + len;
+                let free = words.clone().all(|k| name_used[k] == 0.0);
+                (read == value && free && !words.clone().any(|k| in_query(name_tokens[k])))
+                    .then_some(words)
+            });
+            for k in spelled.into_iter().flatten() {
+                name_used[k] = NUMBER_IN_WORDS_MATCH;
+                name_matched_by[k] = Some(i);
+                consumed[i] = Some(NUMBER_IN_WORDS_MATCH);
+            }
+            continue;
+        }
+        // Words in the query, figures in the name: the words that follow, as long as they are
+        // whole, free and not words of the name.
+        let words: PerWord<&str> = query.tokens[i..]
+            .iter()
+            .zip(&consumed[i..])
+            .take_while(|(t, c)| {
+                c.is_none() && !t.is_prefix && !name_tokens.contains(&t.text.as_str())
+            })
+            .map(|(t, _)| t.text.as_str())
+            .collect();
+        let Some((value, len)) = french_cardinal(&words) else {
+            continue;
+        };
+        let figures = value.to_string();
+        if in_query(&figures) {
+            continue;
+        }
+        if let Some(j) =
+            (0..name_tokens.len()).find(|&j| name_used[j] == 0.0 && name_tokens[j] == figures)
+        {
+            name_used[j] = NUMBER_IN_WORDS_MATCH;
+            name_matched_by[j] = Some(i);
+            for c in &mut consumed[i..i + len] {
+                *c = Some(NUMBER_IN_WORDS_MATCH);
+            }
         }
     }
 }
