@@ -33,6 +33,10 @@ pub struct ParsedQuery {
     pub tokens: Vec<QueryToken>,
     /// Readings in order of preference: with a separate suffix first, then without.
     pub housenumbers: Vec<HouseNumberReading>,
+    /// Whether the query may write a number of a name the other way (one or two figures after
+    /// its first word, or a number in words): only then does rescoring look for it
+    /// (`score::match_number_words`), which most queries would pay for nothing.
+    pub may_respell_numbers: bool,
 }
 
 impl ParsedQuery {
@@ -64,9 +68,15 @@ impl ParsedQuery {
             }
         }
         let housenumbers = housenumber_readings(&tokens);
+        // Numbers in words go to 99: two figures at most (not a postcode, not a year).
+        let may_respell_numbers = tokens.iter().enumerate().any(|(i, t)| {
+            (t.numeric && t.text.len() <= 2 && i > 0)
+                || text::number_words::french_cardinal(&[&t.text]).is_some()
+        });
         ParsedQuery {
             tokens,
             housenumbers,
+            may_respell_numbers,
         }
     }
 

@@ -127,13 +127,15 @@ pub fn score_place(
             &mut name_used,
             &mut name_matched_by,
         );
-        match_number_words(
-            query,
-            &name_tokens,
-            &mut consumed,
-            &mut name_used,
-            &mut name_matched_by,
-        );
+        if query.may_respell_numbers {
+            match_number_words(
+                query,
+                &name_tokens,
+                &mut consumed,
+                &mut name_used,
+                &mut name_matched_by,
+            );
+        }
     }
     let mut place_used: PerWord<bool> = smallvec::smallvec![false; place_tokens.len()];
     // Query words matched by where the place is (city, postcode): the name is not in one piece
@@ -318,7 +320,11 @@ fn match_number_words(
             continue;
         }
         // Words in the query, figures in the name: the words that follow, as long as they are
-        // whole, free and not words of the name.
+        // whole, free and not words of the name. The first word of a number is a number alone
+        // ("quatre vingt" starts with "quatre"): most words are not, and stop here.
+        if french_cardinal(&[token.text.as_str()]).is_none() {
+            continue;
+        }
         let words: PerWord<&str> = query.tokens[i..]
             .iter()
             .zip(&consumed[i..])
