@@ -68,9 +68,8 @@ impl ParsedQuery {
             }
         }
         let housenumbers = housenumber_readings(&tokens);
-        // Numbers in words go to 99: two figures at most (not a postcode, not a year).
         let may_respell_numbers = tokens.iter().enumerate().any(|(i, t)| {
-            (t.numeric && t.text.len() <= 2 && i > 0)
+            may_be_spelled_in_a_name(i, t)
                 || text::number_words::french_cardinal(&[&t.text]).is_some()
         });
         ParsedQuery {
@@ -93,6 +92,13 @@ impl ParsedQuery {
 }
 
 /// Whether a token is a French postcode (five digits).
+/// Whether the `i`-th query word is figures that a name may spell in words: numbers in words
+/// go to 99, so two figures at most (not a postcode, not a year), and not the query's first
+/// word, its housenumber ("9 chemin" while typing is not "Chemin Neuf").
+pub fn may_be_spelled_in_a_name(i: usize, token: &QueryToken) -> bool {
+    token.numeric && token.text.len() <= 2 && i > 0
+}
+
 pub fn is_postcode(token: &str) -> bool {
     token.len() == 5 && token.bytes().all(|b| b.is_ascii_digit())
 }

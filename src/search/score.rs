@@ -20,7 +20,7 @@ use crate::text::is_stopword;
 use crate::text::number_words::french_cardinal;
 
 use super::candidates::{FUZZY_1_MIN_LEN, FUZZY_2_MIN_LEN};
-use super::query::{is_postcode, ParsedQuery};
+use super::query::{is_postcode, may_be_spelled_in_a_name, ParsedQuery};
 
 /// Share of `text` given to covering the query (the rest: covering the place's name).
 const QUERY_COVERAGE_WEIGHT: f64 = 0.75;
@@ -294,14 +294,13 @@ fn match_number_words(
             continue;
         }
         if token.numeric {
-            // Figures in the query, words in the name; not the query's first word, its
-            // housenumber ("9 chemin" while typing is not "Chemin Neuf").
+            // Figures in the query, words in the name.
+            if !may_be_spelled_in_a_name(i, token) {
+                continue;
+            }
             let Ok(value) = token.text.parse::<u32>() else {
                 continue;
             };
-            if i == 0 {
-                continue;
-            }
             if name_tokens.contains(&token.text.as_str()) {
                 continue;
             }
