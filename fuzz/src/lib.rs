@@ -3,7 +3,7 @@
 //! temporary directory.
 //!
 //! The bodies live here rather than in `fuzz_targets/` so that the main crate's test
-//! `tests/fuzz_corpora.rs` can include this file and replay the committed corpora through the
+//! `tests/integration/fuzz_corpora.rs` can include this file and replay the committed corpora through the
 //! very same code on every `cargo test`: the fuzz smoke CI runs without libFuzzer's build.
 
 pub mod scratch;

@@ -1,5 +1,5 @@
 //! The body of each fuzz target: what any input must satisfy. `fuzz_targets/*.rs` hand
-//! libFuzzer's bytes to these; `tests/fuzz_corpora.rs` (main crate) replays the corpora
+//! libFuzzer's bytes to these; `tests/integration/fuzz_corpora.rs` (main crate) replays the corpora
 //! through them. A panic is a finding.
 
 use std::collections::HashSet;

@@ -41,7 +41,7 @@ const POSTCODE_NAMES_MUNICIPALITY: f64 = 0.8;
 /// The head names the commune as well as its whole name: between two communes, or a commune
 /// and a hamlet named so, importance decides. Of the 43 heads of Hautes-Alpes communes of
 /// several words, 19 answered another place named so first at 0.9 (addok's "starts with"), 7
-/// at 1.0 (`tests/search_behaviours.rs`).
+/// at 1.0 (`tests/integration/search_behaviours.rs`).
 const MUNICIPALITY_NAME_START: f64 = 1.0;
 /// Words split or glued differently from the name ("la tour" for "Latour", "lecomte" for
 /// "Le Comte") are the same letters in the same order: nearly an exact match.

@@ -2,8 +2,9 @@
 //! declarations below, so that integrators (and the schemathesis run in CI) read one source.
 //!
 //! To document a new route: write a `#[utoipa::path(...)]` item (here, or on the handler itself)
-//! and add its name to `paths(...)` in [`ApiDoc`]. `tests/openapi.rs` fails when a route the
-//! server answers is missing from the spec, or when the spec names a route the server lacks.
+//! and add its name to `paths(...)` in [`ApiDoc`]. `tests/integration/operations_api.rs` fails
+//! when a route the server answers is missing from the spec, or when the spec names a route the
+//! server lacks.
 //!
 //! The schemas describe the JSON the handlers write (`response.rs`, `error.rs`, `health.rs`);
 //! the schemathesis run checks real responses against them.

@@ -2,7 +2,7 @@
 //! index: the same answers as the library, CSV and GeoJSON output, standard input and output,
 //! a summary, and clear errors naming the file.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! Ingest of malformed files: bad rows are skipped and reported with their line, a wrong header
 //! or a truncated gzip fails the file, and the index being served is never damaged.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

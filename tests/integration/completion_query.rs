@@ -2,7 +2,7 @@
 //! and score for score, whether it gathers the documents into a list (few) or a bitset (many),
 //! alone or intersected with another word (which seeks through it).
 
-mod common;
+use crate::common;
 
 use adresse::index::Index;
 use adresse::search::completion::CompletionQuery;

@@ -2,7 +2,7 @@
 //! the real data: every place's card names its words and its commune's, and common words
 //! scored from cards (`CardScorer`) score as from the word hashes and texts, to the last bit.
 
-mod common;
+use crate::common;
 
 use adresse::index::word_cards::CARD_WORDS;
 use adresse::index::Index;

@@ -5,7 +5,7 @@
 //!
 //! One test in this binary: it switches the lists off and on for the whole process.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

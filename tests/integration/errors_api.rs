@@ -1,6 +1,6 @@
 //! Every invalid request is a 4xx with a JSON `title` and `description`, never a panic or a 500.
 
-mod common;
+use crate::common;
 
 use common::get;
 

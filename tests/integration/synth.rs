@@ -1,7 +1,7 @@
 //! `adresse synth`: the synthetic corpus is deterministic for a seed, is read by our own BAN
 //! reader without a single reject, and looks like the real file it was modelled on.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

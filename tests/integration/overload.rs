@@ -6,8 +6,8 @@
 //! A batch upload held half-sent is the request "in flight": it keeps its slot for as long as
 //! the test wants, without any timing.
 
-mod common;
-mod net;
+use crate::common;
+use crate::net;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,7 +1,7 @@
 //! The copy of the most important places' words (`ImportantWords`) must be the words of the
 //! mapped place table, place for place: queries of only common words are ranked from it.
 
-mod common;
+use crate::common;
 
 use adresse::index::Index;
 use common::{common_word_queries, fixture_index};

@@ -16,7 +16,7 @@ pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
-#[path = "../../fuzz/src/scratch.rs"]
+#[path = "../../../fuzz/src/scratch.rs"]
 mod scratch;
 
 /// A fresh directory under cargo's temporary folder for integration tests, removed when the

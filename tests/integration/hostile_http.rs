@@ -7,8 +7,8 @@
 //!
 //! Slow-client deadlines are 1 s here (`net::test_config`), so the timeout cases are quick.
 
-mod common;
-mod net;
+use crate::common;
+use crate::net;
 
 use std::io::Write;
 use std::sync::{Mutex, MutexGuard, OnceLock};

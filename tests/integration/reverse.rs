@@ -1,7 +1,7 @@
 //! Reverse geocoding on the real data: the R-tree answer equals a brute-force haversine scan
 //! (property test), and the HTTP answer has the public API's shape.
 
-mod common;
+use crate::common;
 
 use adresse::index::spatial::haversine_m;
 use adresse::reverse::{ReverseRequest, DEFAULT_RADIUS_M};

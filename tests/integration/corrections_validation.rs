@@ -2,7 +2,7 @@
 //! the untouched export passes, and each validation code is raised by the one mistake it is
 //! about, at the right line.
 
-mod support_bal;
+use crate::support_bal;
 
 use std::collections::HashSet;
 use std::path::Path;

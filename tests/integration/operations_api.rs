@@ -2,7 +2,7 @@
 //! route it lacks), `/metrics` counts real traffic, `/health` describes the served index, and
 //! the page, widget and assets are served from the binary.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -2,7 +2,7 @@
 //! for document and score for score (to the bit), alone and intersected with another word, where
 //! each side seeks through the other: that is where it differs from tantivy's buffered union.
 
-mod common;
+use crate::common;
 
 use adresse::index::Index;
 use adresse::search::completion::CompletionQuery;

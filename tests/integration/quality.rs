@@ -8,7 +8,7 @@
 //! postcode (2 of 767), 99.9% for streets (1 of 799), 99.6% for prefixes (3 of 799). Each floor
 //! is the measure rounded down to allow one or two misses more (none more for streets).
 
-mod common;
+use crate::common;
 
 use adresse::ingest::ban_csv::BanRow;
 use adresse::search::{Filters, SearchRequest};

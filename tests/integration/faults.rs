@@ -5,8 +5,8 @@
 //! a restart must find a consistent index, and a bad directory must be refused at start with a
 //! clear message — never a panic.
 
-mod common;
-mod net;
+use crate::common;
+use crate::net;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

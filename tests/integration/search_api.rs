@@ -1,7 +1,7 @@
 //! /search/ over HTTP, in-process, on the real data: real addresses found first with their BAN
 //! id, the response shape of the public API, filters, location bias and determinism.
 
-mod common;
+use crate::common;
 
 use common::{enc, full_address, get, props, sample_rows};
 

@@ -4,8 +4,8 @@
 //! old one; restarts and a re-ingest replay the corrections; tokens are checked; citizens'
 //! reports are stored and processed. The kill -9 test runs the real binary.
 
-mod common;
-mod support_bal;
+use crate::common;
+use crate::support_bal;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

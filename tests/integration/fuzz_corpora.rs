@@ -9,7 +9,7 @@
 //! `ADRESSE_FUZZ_SMOKE_SEED` their seed. A failing input is written to
 //! `target/fuzz-smoke-failures/`, ready for `fuzz/run.sh`'s binaries to replay.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 #[allow(dead_code)]
 mod adresse_fuzz;
 

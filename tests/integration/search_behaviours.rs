@@ -4,7 +4,7 @@
 //! autocomplete, and the score scale. Expected answers are BAN ids of real rows, found in the
 //! data where the test can derive them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! finds are those a scan of every point finds, and a damaged or truncated file is refused
 //! with advice (or, when only its contents are damaged, answers without panicking).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@
 //! not change; an empty set restores the base answers exactly; and searches running while sets
 //! are swapped see one set or the other, never a mix.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -2,7 +2,7 @@
 //! found with their BAN id and the same answer as /search, every dialect and encoding a
 //! spreadsheet writes, and bad rows that only mark themselves.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
