@@ -3,7 +3,7 @@
 //! most important places ranked by their words alone (`most_important`), each scaled by
 //! importance and proximity (`rank_factor`), and ties broken the one way (`best_ranked`).
 
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::cell::Cell;
 
 use tantivy::query::Query;
 use tantivy::{Score, SegmentOrdinal};
@@ -234,17 +234,21 @@ fn walk_list(
 /// How many places of a word list ahead `walk_list` asks for their commune's card.
 const PLACE_CARD_PREFETCH_DISTANCE: usize = 8;
 
-static WORD_LISTS: AtomicBool = AtomicBool::new(true);
-
-fn word_lists_enabled() -> bool {
-    WORD_LISTS.load(AtomicOrdering::Relaxed)
+thread_local! {
+    // Per thread, so that a test comparing the two ways does not switch the lists off under
+    // the other tests of its process; a search runs on the thread that asks for it.
+    static WORD_LISTS: Cell<bool> = const { Cell::new(true) };
 }
 
-/// Whether retrieval reads word lists (the default) or always asks tantivy: for tests and
-/// benchmarks that compare the two, which must give the same answers.
+fn word_lists_enabled() -> bool {
+    WORD_LISTS.with(Cell::get)
+}
+
+/// Whether retrieval on the calling thread reads word lists (the default) or always asks
+/// tantivy: for tests and benchmarks that compare the two, which must give the same answers.
 #[doc(hidden)]
 pub fn set_word_lists(enabled: bool) {
-    WORD_LISTS.store(enabled, AtomicOrdering::Relaxed);
+    WORD_LISTS.with(|lists| lists.set(enabled));
 }
 
 /// From how many matches `best_of` scores common words from the word cards (`CardScorer`):

@@ -3,7 +3,8 @@
 //! hit and score for score, whether retrieval walks the lists or asks tantivy, with and
 //! without a commune's corrections served over the base.
 //!
-//! One test in this binary: it switches the lists off and on for the whole process.
+//! The switch between the two ways is per thread (`set_word_lists`), so the other tests of the
+//! binary keep the lists on.
 
 use crate::common;
 
