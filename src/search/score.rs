@@ -157,6 +157,18 @@ pub fn score_place(
             Some(_) => None,
             None => exact_match(token, &place_tokens, |j| !place_used[j]),
         };
+        // "Gap 05", "Gap (05)", "Paris 75": the département's number after a commune's name,
+        // as letters and forms write it; being typed, it is that rather than the start of a
+        // postcode. Not the query's first word: that is a housenumber ("05 rue ...").
+        if exact_name.is_none()
+            && exact_place.is_none()
+            && i > 0
+            && is_departement_of(&token.text, place)
+        {
+            in_place[i] = true;
+            matched += weight * PLACE_MATCH_FACTOR;
+            continue;
+        }
         let (best_name, best_place) = match (exact_name, exact_place) {
             (Some(found), _) => (Some(found), None),
             (None, Some(found)) => (None, Some(found)),
@@ -214,6 +226,17 @@ pub fn score_place(
     let text =
         QUERY_COVERAGE_WEIGHT * query_coverage + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
     Scored { housenumber, text }
+}
+
+/// Whether `word` is the code of the place's département ("05", "2a", "974"), the first item
+/// of its context ("05, Hautes-Alpes, Provence-Alpes-Côte d'Azur").
+fn is_departement_of(word: &str, place: &PlaceRef) -> bool {
+    (2..=3).contains(&word.len())
+        && place
+            .context
+            .split(',')
+            .next()
+            .is_some_and(|code| code.trim().eq_ignore_ascii_case(word))
 }
 
 /// Matches query words that the name spells in one word where the query has two ("la tour" →

@@ -422,6 +422,37 @@ async fn a_postcode_alone_answers_its_communes() {
     }
 }
 
+/// A commune followed by its département's number, as letters and forms write it ("Gap 05",
+/// "Gap (05)", "Paris 75"), is the commune: not the number 5 of a "Route de Gap" elsewhere.
+/// Every commune of the two départements, its number taken from its INSEE code.
+#[tokio::test]
+async fn a_commune_followed_by_its_departement_number_is_the_commune() {
+    let mut communes: BTreeMap<String, String> = BTreeMap::new();
+    for file in ["adresses-05.csv.gz", "adresses-75.csv.gz"] {
+        for row in sample_rows(file, 1) {
+            communes.insert(row.code_insee, row.nom_commune);
+        }
+    }
+    // Paris's rows are in its arrondissements; the city itself is asked for too.
+    communes.insert("75056".into(), "Paris".into());
+    assert!(communes.len() > 150, "{} communes", communes.len());
+    for (code, name) in &communes {
+        let departement = &code[..2];
+        for q in [
+            format!("{name} {departement}"),
+            format!("{} ({departement})", adresse::text::fold(name)),
+        ] {
+            let p = first(&q).await;
+            assert_eq!(
+                (p["type"].as_str(), p["citycode"].as_str()),
+                (Some("municipality"), Some(code.as_str())),
+                "{q}: got {}",
+                p["label"]
+            );
+        }
+    }
+}
+
 /// A commune is called by the head of its name ("laragne" for Laragne-Montéglin, "paris 6"):
 /// it comes before the streets named after it ("Route de Laragne" in three other communes).
 /// Every Hautes-Alpes commune of several words is asked for by its words up to the first that
