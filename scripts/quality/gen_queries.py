@@ -32,6 +32,16 @@ Categories (the first 8 draw --n rows per department; a row gives one query per 
                        aside ("monetier": Monêtier-Allemont or Le Monêtier-les-Bains)
   n_postcode           a postcode alone; expected: any commune of that postcode (in the BAN
                        rows or in data/ref/communes.json.gz)
+  o_former_commune     number, street and the former commune the row lies in, instead of the
+                       commune it merged into ("3 route de la cluse agnieres-en-devoluy" for
+                       Dévoluy), lower-cased without accents, no postcode (Hautes-Alpes only)
+  p_no_street_type     number, street without its type word (Rue, Avenue, Chemin, ...) and
+                       city, lower-cased without accents ("14 de l'odeon paris"); the street
+                       type is then a guess, so several streets may fit (Rue Cels, Impasse Cels)
+  q_city_typo          number, street and the commune with one typo in its longest word
+                       (Hautes-Alpes only)
+  r_departement        each Hautes-Alpes commune followed by its département's number, as
+                       "Name 05" and "name (05)"; expected: the commune
 Sub-categories: d05 = Hautes-Alpes rows; paris = Paris rows with the city written "Paris";
 arr = the same Paris rows with the city written as in the BAN ("Paris 11e Arrondissement").
 Identical queries within a file are written once.
@@ -59,6 +69,9 @@ ABBR = [("Boulevard", "bd"), ("Avenue", "av"), ("Rue", "r"), ("Saint", "st"),
         ("Place", "pl"), ("Chemin", "ch"), ("Impasse", "imp"), ("Route", "rte"),
         ("Allée", "all")]
 ABBR_RE = [(re.compile(r"(?<![\w])" + w + r"(?![\w])"), a) for w, a in ABBR]
+# Street types that people leave out ("12 oberkampf paris"), for p_no_street_type.
+STREET_TYPES = {"rue", "avenue", "boulevard", "chemin", "route", "place", "impasse", "allée",
+                "quai", "montée", "traverse", "passage", "square"}
 
 
 def strip_accents(s):
@@ -237,6 +250,29 @@ def generate(rows, n, seed, data_dir):
         for cp, insees in sorted(communes_of.items()):
             sub = "d05" if dep == "05" else "paris"
             out[("n_postcode", sub)].append((cp, "|".join(sorted(insees)), ""))
+    # after n, for the same reason
+    former = [r for r in rows["05"]
+              if r["nom_ancienne_commune"] and r["nom_ancienne_commune"] != r["nom_commune"]]
+    for r in rng.sample(former, min(n, len(former))):
+        q = strip_accents(f"{number(r)} {r['nom_voie']} {r['nom_ancienne_commune']}").lower()
+        out[("o_former_commune", "d05")].append((q, r["id"], r["nom_commune"]))
+    for dep in ("05", "75"):
+        typed = [r for r in rows[dep]
+                 if len(r["nom_voie"].split(" ")) > 1
+                 and r["nom_voie"].split(" ")[0].lower() in STREET_TYPES]
+        for r in rng.sample(typed, min(n, len(typed))):
+            sub = "d05" if dep == "05" else "paris"
+            rest = r["nom_voie"].split(" ", 1)[1]
+            q = strip_accents(f"{number(r)} {rest} {city(r, sub)}").lower()
+            out[("p_no_street_type", sub)].append((q, r["id"], r["nom_voie"]))
+    for r in rng.sample(rows["05"], n):
+        c, info = typo(r["nom_commune"], rng)
+        if c is not None:
+            q = f"{number(r)} {r['nom_voie']} {c}"
+            out[("q_city_typo", "d05")].append((q, r["id"], info))
+    for name, insee in sorted({(r["nom_commune"], r["code_insee"]) for r in rows["05"]}):
+        out[("r_departement", "d05")].append((f"{name} 05", insee, ""))
+        out[("r_departement", "d05")].append((f"{strip_accents(name).lower()} (05)", insee, ""))
     return out
 
 
