@@ -14,6 +14,7 @@ use smallvec::SmallVec;
 
 use crate::index::numbers::NumberRecord;
 use crate::index::places::{PlaceRef, TextRef};
+use crate::ingest::reference::departement_code;
 use crate::model::Kind;
 use crate::text::distance::osa_within;
 use crate::text::is_stopword;
@@ -228,15 +229,9 @@ pub fn score_place(
     Scored { housenumber, text }
 }
 
-/// Whether `word` is the code of the place's département ("05", "2a", "974"), the first item
-/// of its context ("05, Hautes-Alpes, Provence-Alpes-Côte d'Azur").
+/// Whether `word` is the code of the place's département ("05", "2a", "974").
 fn is_departement_of(word: &str, place: &PlaceRef) -> bool {
-    (2..=3).contains(&word.len())
-        && place
-            .context
-            .split(',')
-            .next()
-            .is_some_and(|code| code.trim().eq_ignore_ascii_case(word))
+    departement_code(&place.citycode).eq_ignore_ascii_case(word)
 }
 
 /// Matches query words that the name spells in one word where the query has two ("la tour" →
