@@ -91,7 +91,6 @@ impl ParsedQuery {
     }
 }
 
-/// Whether a token is a French postcode (five digits).
 /// Whether the `i`-th query word is figures that a name may spell in words: numbers in words
 /// go to 99, so two figures at most (not a postcode, not a year), and not the query's first
 /// word, its housenumber ("9 chemin" while typing is not "Chemin Neuf").
@@ -99,6 +98,7 @@ pub fn may_be_spelled_in_a_name(i: usize, token: &QueryToken) -> bool {
     token.numeric && token.text.len() <= 2 && i > 0
 }
 
+/// Whether a token is a French postcode (five digits).
 pub fn is_postcode(token: &str) -> bool {
     token.len() == 5 && token.bytes().all(|b| b.is_ascii_digit())
 }

@@ -327,14 +327,7 @@ async fn every_keystroke_of_a_real_address_converges_on_it() {
     let (mut late, mut late_in_top5) = (0, 0);
     let mut misses = Vec::new();
     for row in &rows {
-        let address = format!(
-            "{}{} {} {} {}",
-            row.numero,
-            row.rep,
-            row.nom_voie,
-            row.code_postal,
-            city(row)
-        );
+        let address = full_address(row);
         let chars: Vec<char> = address.chars().collect();
         for typed in 3..=chars.len() {
             if typed * 2 < chars.len() {
