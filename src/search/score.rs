@@ -16,7 +16,7 @@ use crate::index::numbers::NumberRecord;
 use crate::index::places::{PlaceRef, TextRef};
 use crate::ingest::reference::departement_code;
 use crate::model::Kind;
-use crate::text::distance::osa_within;
+use crate::text::distance::{osa_prefix_within, osa_within};
 use crate::text::is_stopword;
 use crate::text::number_words::french_cardinal;
 
@@ -50,9 +50,7 @@ const REGLUED_MATCH: f64 = 0.9;
 /// A number written in figures for one in words, or the other way ("29 juillet" for "Vingt-Neuf
 /// Juillet", "onze novembre" for "11 Novembre"): the same words, nearly an exact match.
 const NUMBER_IN_WORDS_MATCH: f64 = 0.9;
-/// A three-letter word that is a four-letter word of the name with one letter dropped ("pan"
-/// for "Péan"): so many short words are one letter apart that this counts only for a place
-/// that also has the query's postcode or city, and less than a longer word's typo.
+/// A two- or three-letter word with a typo (`ShortTypos`): less than a longer word's typo.
 const SHORT_TYPO_MATCH: f64 = 0.7;
 
 /// A text's words, and what is noted for each word of a text or of the query: on the stack,
@@ -138,6 +136,12 @@ pub fn score_place(
             );
         }
     }
+    // A municipality's name is where it is: "gpa" alone is Gap rather than a street of Gap.
+    let name_typos = match (place.kind, fits) {
+        (Kind::Municipality, _) => ShortTypos::InPlace,
+        (_, true) => ShortTypos::InName,
+        (_, false) => ShortTypos::None,
+    };
     let mut place_used: PerWord<bool> = smallvec::smallvec![false; place_tokens.len()];
     // Query words matched by where the place is (city, postcode): the name is not in one piece
     // around them.
@@ -174,8 +178,10 @@ pub fn score_place(
             (Some(found), _) => (Some(found), None),
             (None, Some(found)) => (None, Some(found)),
             (None, None) => (
-                best_match(token, &name_tokens, fits, |j| name_used[j] == 0.0),
-                best_match(token, &place_tokens, false, |j| !place_used[j]),
+                best_match(token, &name_tokens, name_typos, |j| name_used[j] == 0.0),
+                best_match(token, &place_tokens, ShortTypos::InPlace, |j| {
+                    !place_used[j]
+                }),
             ),
         };
         match (best_name, best_place) {
@@ -407,11 +413,28 @@ fn exact_match(
         .map(|(j, _)| (j, 1.0))
 }
 
+/// Which typos a query word too short for the usual ones (two or three letters) may be read
+/// with. So many short words are one letter apart that such a typo counts only where it may
+/// tell the candidates apart without bringing in others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShortTypos {
+    None,
+    /// In a street's name, when the place has the query's postcode or city, for a word not being
+    /// typed: one letter changed, left out or two neighbours swapped ("nzy" for "Ney", "pan" for
+    /// "Péan"), or a two-letter word that is a three-letter one less a letter ("ue" for "rue").
+    InName,
+    /// Where the place is, or a municipality's name: one letter changed, left out or two
+    /// neighbours swapped ("gpa", "gep" for "Gap"), also in a word being typed. A place has
+    /// few such words, and a query word that nothing explains otherwise counts against every
+    /// candidate alike, so it may as well tell which city the user meant.
+    InPlace,
+}
+
 /// The best acceptable match of a query token among `candidates`: (index, quality in 0..1).
 fn best_match(
     token: &super::query::QueryToken,
     candidates: &[&str],
-    short_typos: bool,
+    short_typos: ShortTypos,
     available: impl Fn(usize) -> bool,
 ) -> Option<(usize, f64)> {
     let mut best: Option<(usize, f64)> = None;
@@ -431,8 +454,12 @@ fn best_match(
 }
 
 /// 1 for the same word; less for the start of a word being typed, or a word with a typo (for a
-/// three-letter word, only when `short_typos`).
-fn match_quality(token: &super::query::QueryToken, candidate: &str, short_typos: bool) -> f64 {
+/// three-letter word, only those `short_typos` allows).
+fn match_quality(
+    token: &super::query::QueryToken,
+    candidate: &str,
+    short_typos: ShortTypos,
+) -> f64 {
     let q = token.text.as_str();
     if q == candidate {
         return 1.0;
@@ -472,26 +499,38 @@ fn match_quality(token: &super::query::QueryToken, candidate: &str, short_typos:
         0
     };
     if allowed == 0 {
-        let short_typo = short_typos
-            && len + 1 == FUZZY_1_MIN_LEN
-            && !token.is_prefix
-            && !is_stopword(q)
-            && is_one_deletion(candidate, q);
+        let letters = |word: &str| word.bytes().all(|b| b.is_ascii_lowercase());
+        let near = match (short_typos, len) {
+            (ShortTypos::InName, 3) => !token.is_prefix && is_one_edit(q, candidate),
+            (ShortTypos::InName, 2) => !token.is_prefix && is_one_deletion(candidate, q),
+            (ShortTypos::InPlace, 3) => is_one_edit(q, candidate),
+            _ => false,
+        };
+        // Letters only, on both sides: "ter" is no typo of "1er".
+        let short_typo = near && letters(q) && letters(candidate) && !is_stopword(q);
         return if short_typo { SHORT_TYPO_MATCH } else { 0.0 };
     }
-    let compared = if token.is_prefix && candidate.len() > q.len() {
-        // A typo in a word still being typed: compare with the candidate's start.
-        candidate.get(..q.len()).unwrap_or(candidate)
-    } else {
-        candidate
-    };
     // Optimal string alignment: edits and swaps of adjacent letters.
-    match osa_within(q, compared, allowed) {
+    let distance = if token.is_prefix && candidate.len() > q.len() {
+        // A typo in a word still being typed: compare with the candidate's starts, the typed
+        // part's length give or take the letters the typo may have dropped or added
+        // ("vetavon" is "ventavon" less a letter, not "ventavo" with two changed).
+        osa_prefix_within(q, candidate, allowed)
+    } else {
+        osa_within(q, candidate, allowed)
+    };
+    match distance {
         Some(0) => 0.9,
         Some(1) => 0.8,
         Some(2) => 0.6,
         _ => 0.0,
     }
+}
+
+/// Whether `typed` is `word` with one letter changed, two neighbours swapped, or one left out.
+fn is_one_edit(typed: &str, word: &str) -> bool {
+    is_one_deletion(word, typed)
+        || (word.len() == typed.len() && osa_within(typed, word, 1).is_some())
 }
 
 /// Whether `short` is `long` with one letter left out.
@@ -558,9 +597,13 @@ mod tests {
     }
 
     fn text_score(q: &str, name: &str, place: &str) -> f64 {
+        scored(q, false, name, place)
+    }
+
+    fn scored(q: &str, autocomplete: bool, name: &str, place: &str) -> f64 {
         let (p, t) = street(name, place);
         score_place(
-            &ParsedQuery::parse(q, false),
+            &ParsedQuery::parse(q, autocomplete),
             &(&p).into(),
             &t.as_ref(),
             |_| None,
@@ -599,6 +642,51 @@ mod tests {
     }
 
     #[test]
+    fn a_three_letter_word_may_have_any_one_typo_where_the_place_fits() {
+        let nzy = "20 boulevard nzy paris";
+        let fits = text_score(nzy, "Boulevard Ney", "paris 18e arrondissement 75018");
+        let other = text_score(nzy, "Boulevard Macdonald", "paris 19e arrondissement 75019");
+        assert!(fits > other, "{fits} {other}");
+        // A two-letter word, a three-letter one less a letter.
+        let ue = "48 ue de grenelle paris";
+        let rue = text_score(ue, "Rue de Grenelle", "paris 7e arrondissement 75007");
+        let quai = text_score(ue, "Quai de Grenelle", "paris 15e arrondissement 75015");
+        assert!(rue > quai, "{rue} {quai}");
+    }
+
+    #[test]
+    fn a_typo_in_a_three_letter_city_tells_which_city() {
+        let q = "5 avenue jean jaures gpa";
+        let gap = text_score(q, "Avenue Jean Jaurès", "gap 05000");
+        let paris = text_score(q, "Avenue Jean Jaurès", "paris 19e arrondissement 75019");
+        assert!(gap > paris, "{gap} {paris}");
+        // Typed so too.
+        assert!(scored(q, true, "Avenue Jean Jaurès", "gap 05000") > paris);
+        // Letters only: "ter" is no typo of "1er".
+        let place = "paris 1er arrondissement 75001";
+        assert_eq!(
+            text_score("rue de l echelle ter", "Rue de l'Échelle", place),
+            text_score("rue de l echelle xyz", "Rue de l'Échelle", place)
+        );
+    }
+
+    #[test]
+    fn a_word_being_typed_may_lack_a_letter() {
+        let q = "76 impasse des jardins vetavon";
+        let ventavon = scored(q, true, "Impasse des Jardins", "ventavon 05300");
+        let chorges = scored(q, true, "Impasse des Jardins", "chorges 05230");
+        assert!(ventavon > chorges, "{ventavon} {chorges}");
+        // Nearly as good as the city typed right.
+        let exact = scored(
+            "76 impasse des jardins ventavon",
+            true,
+            "Impasse des Jardins",
+            "ventavon 05300",
+        );
+        assert!(ventavon > exact - 0.05, "{ventavon} {exact}");
+    }
+
+    #[test]
     fn a_city_word_inside_the_name_breaks_it() {
         let whole = text_score("route de rambaud jarjayes", "Route de Rambaud", "jarjayes");
         let broken = text_score("route de rambaud jarjayes", "Route de Jarjayes", "rambaud");
@@ -614,5 +702,11 @@ mod tests {
         assert!(is_one_deletion("brey", "bre"));
         assert!(!is_one_deletion("plan", "pin"));
         assert!(!is_one_deletion("pan", "pan"));
+        assert!(is_one_edit("gpa", "gap"));
+        assert!(is_one_edit("gep", "gap"));
+        assert!(is_one_edit("gp", "gap"));
+        assert!(is_one_edit("agp", "gap"));
+        assert!(!is_one_edit("pag", "gap"));
+        assert!(!is_one_edit("gaap", "gap"));
     }
 }

@@ -21,8 +21,36 @@ pub fn osa_within(a: &str, b: &str, max: usize) -> Option<usize> {
         );
         return (d <= max).then_some(d);
     }
-    // Three rows of the dynamic programme: two back (for swaps), previous, current. Bytes, as
-    // no distance exceeds MAX_LEN: zeroing them costs a fraction of zeroing words.
+    let row = last_row(a, b, max)?;
+    let d = usize::from(row[b.len()]);
+    (d <= max).then_some(d)
+}
+
+/// The least optimal string alignment distance between `a` and a start of `b` ("vetavon" and
+/// "ventav…": 1), if it is at most `max`, else `None`: a word being typed, with a typo, against
+/// a word of a place.
+pub fn osa_prefix_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    // A start longer than a.len() + max is more than max edits away.
+    let end = (a.len() + max).min(b.len());
+    let (ab, bb) = (a.as_bytes(), &b.as_bytes()[..end]);
+    if ab.len() > MAX_LEN || bb.len() > MAX_LEN || !ab.is_ascii() || !b.is_ascii() {
+        return (0..=end)
+            .filter_map(|e| b.get(..e))
+            .filter_map(|start| osa_within(a, start, max))
+            .min();
+    }
+    // The last row holds the distance of `a` to every start of `b`.
+    let row = last_row(ab, bb, max)?;
+    let d = usize::from(*row[..=bb.len()].iter().min()?);
+    (d <= max).then_some(d)
+}
+
+/// The last row of the dynamic programme between `a` and `b` (ASCII, at most `MAX_LEN` bytes):
+/// the distance of `a` to each start of `b`; `None` as soon as every cell of a row exceeds
+/// `max`, after which no cell of a later row can be within it.
+fn last_row(a: &[u8], b: &[u8], max: usize) -> Option<[u8; MAX_LEN + 1]> {
+    // Three rows: two back (for swaps), previous, current. Bytes, as no distance exceeds
+    // MAX_LEN: zeroing them costs a fraction of zeroing words.
     let width = b.len() + 1;
     let mut two_back = [0u8; MAX_LEN + 1];
     let mut previous = [0u8; MAX_LEN + 1];
@@ -50,8 +78,7 @@ pub fn osa_within(a: &str, b: &str, max: usize) -> Option<usize> {
         std::mem::swap(&mut two_back, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
-    let d = usize::from(previous[b.len()]);
-    (d <= max).then_some(d)
+    Some(previous)
 }
 
 #[cfg(test)]
@@ -69,6 +96,11 @@ mod tests {
         assert_eq!(osa_within("rivoli", "ravola", 2), Some(2));
         assert_eq!(osa_within("", "ab", 2), Some(2));
         assert_eq!(osa_within("abc", "", 2), None);
+        assert_eq!(osa_prefix_within("vetavon", "ventavon", 1), Some(1));
+        assert_eq!(osa_prefix_within("ventavon", "ventavon", 1), Some(0));
+        assert_eq!(osa_prefix_within("chabesan", "chabestan", 1), Some(1));
+        assert_eq!(osa_prefix_within("vnetav", "ventavon", 1), Some(1));
+        assert_eq!(osa_prefix_within("vxxtav", "ventavon", 1), None);
     }
 
     proptest! {
@@ -76,6 +108,16 @@ mod tests {
         fn agrees_with_the_general_algorithm(a in "[a-e]{0,12}", b in "[a-e]{0,12}", max in 0usize..4) {
             let expected = strsim::osa_distance(&a, &b);
             prop_assert_eq!(osa_within(&a, &b, max), (expected <= max).then_some(expected));
+        }
+
+        #[test]
+        fn a_start_is_as_near_as_the_nearest_prefix(a in "[a-e]{0,10}", b in "[a-eé]{0,14}", max in 0usize..4) {
+            let expected = (0..=b.len())
+                .filter_map(|e| b.get(..e))
+                .map(|start| strsim::osa_distance(&a, start))
+                .min()
+                .filter(|&d| d <= max);
+            prop_assert_eq!(osa_prefix_within(&a, &b, max), expected);
         }
     }
 }

@@ -644,6 +644,122 @@ async fn dates_of_street_names_are_found_in_figures_or_in_words() {
     assert!(checked >= 20, "{checked} streets with a date");
 }
 
+/// A typo in the city is found when the city is being typed (autocomplete on, "Vetavon" for
+/// Ventavon: the word is compared with the city's starts one letter longer or shorter too), and
+/// when the city has three letters ("Gpa", "gep", "Gao" for Gap, where a longer word's typos
+/// are not looked for). One address of every Hautes-Alpes commune, the middle letter of the
+/// longest word of its name left out; and every 200th address of Gap, with autocomplete on and
+/// off.
+#[tokio::test]
+async fn a_typo_in_the_city_is_found_while_typing_and_in_a_three_letter_city() {
+    let rows = sample_rows("adresses-05.csv.gz", 1);
+    let mut one_per_commune: BTreeMap<&str, &BanRow> = BTreeMap::new();
+    for row in rows.iter().filter(|r| r.rep.is_empty()) {
+        one_per_commune.entry(&row.code_insee).or_insert(row);
+    }
+    let mut checked = 0;
+    for row in one_per_commune.values() {
+        let longest = row
+            .nom_commune
+            .split(|c: char| !c.is_alphabetic())
+            .max_by_key(|w| w.chars().count())
+            .unwrap_or_default();
+        let letters: Vec<char> = longest.chars().collect();
+        if letters.len() < 5 {
+            continue;
+        }
+        let mut dropped = letters.clone();
+        dropped.remove(letters.len() / 2);
+        let dropped: String = dropped.into_iter().collect();
+        let city = row.nom_commune.replacen(longest, &dropped, 1);
+        let q = format!("{} {} {city}", row.numero, row.nom_voie);
+        let p = search(&q, "autocomplete=1").await;
+        assert_eq!(p[0]["id"], row.id.as_str(), "{q}: got {}", p[0]["label"]);
+        checked += 1;
+    }
+    assert!(checked > 140, "{checked} communes");
+    let gap: Vec<&BanRow> = rows.iter().filter(|r| r.code_insee == "05061").collect();
+    for row in gap.iter().step_by(200) {
+        for city in ["Gpa", "gep", "Gao"] {
+            let q = format!("{}{} {} {city}", row.numero, row.rep, row.nom_voie);
+            for autocomplete in ["autocomplete=0", "autocomplete=1"] {
+                let p = search(&q, autocomplete).await;
+                assert_eq!(
+                    p[0]["id"],
+                    row.id.as_str(),
+                    "{q} ({autocomplete}): got {}",
+                    p[0]["label"]
+                );
+            }
+        }
+    }
+    assert!(gap.len() > 8_000, "{} addresses in Gap", gap.len());
+    // The city alone, typed so, is the city.
+    let p = first("gpa").await;
+    assert_eq!(
+        (p["type"].as_str(), p["id"].as_str()),
+        (Some("municipality"), Some("05061"))
+    );
+}
+
+/// A three-letter word of a street's name with two letters swapped ("boulevard nye" for
+/// Boulevard Ney) is found when the city is given. One address of every Paris street with a
+/// three-letter word after its type, the last two letters of the word swapped, unless that
+/// makes a word of some street name. Two such words may be one letter from two streets
+/// ("bau": Rue Le Bua, or Rue Le Vau with one letter changed), so one in a hundred may answer
+/// the other; every one is among the first five.
+#[tokio::test]
+async fn a_three_letter_word_of_a_street_with_a_typo_is_found_in_its_city() {
+    let mut vocabulary = std::collections::BTreeSet::new();
+    let mut streets: BTreeMap<String, BanRow> = BTreeMap::new();
+    for file in ["adresses-05.csv.gz", "adresses-75.csv.gz"] {
+        for row in sample_rows(file, 1) {
+            let folded = adresse::text::fold(&row.nom_voie);
+            vocabulary.extend(
+                folded
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .map(str::to_string),
+            );
+            if row.code_insee.starts_with("75") && row.rep.is_empty() {
+                streets.entry(row.nom_voie.clone()).or_insert(row);
+            }
+        }
+    }
+    let (mut checked, mut first_misses) = (0, Vec::new());
+    for row in streets.values() {
+        let folded = adresse::text::fold(&row.nom_voie);
+        let mut words: Vec<String> = folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let Some(k) = (1..words.len()).find(|&k| {
+            words[k].len() == 3
+                && words[k].bytes().all(|b| b.is_ascii_lowercase())
+                && !adresse::text::is_stopword(&words[k])
+        }) else {
+            continue;
+        };
+        let b = words[k].as_bytes();
+        let swapped = String::from_utf8(vec![b[0], b[2], b[1]]).unwrap();
+        if vocabulary.contains(&swapped) {
+            continue;
+        }
+        words[k] = swapped;
+        let q = format!("{} {} paris", row.numero, words.join(" "));
+        let results = search(&q, "autocomplete=0").await;
+        let rank = results.iter().position(|p| p["id"] == row.id.as_str());
+        assert!(rank.is_some(), "{q}: got {}", results[0]["label"]);
+        if rank != Some(0) {
+            first_misses.push(q);
+        }
+        checked += 1;
+    }
+    println!("{checked} streets checked; not first: {first_misses:?}");
+    assert!(checked > 100, "{checked} streets");
+    assert!(first_misses.len() * 100 <= checked, "{first_misses:?}");
+}
+
 #[tokio::test]
 async fn scores_keep_addoks_scale() {
     // Exact full addresses: 0.9 and more.
