@@ -42,6 +42,10 @@ Categories (the first 8 draw --n rows per department; a row gives one query per 
                        (Hautes-Alpes only)
   r_departement        each Hautes-Alpes commune followed by its département's number, as
                        "Name 05" and "name (05)"; expected: the commune
+  s_typo_kinds         number, street and city (no postcode), lower-cased without accents,
+                       with one typo of any kind (a letter dropped, doubled, added, replaced
+                       by a neighbour on an AZERTY keyboard, or two swapped) in any word of
+                       three letters or more, street or city, the last word included
 Sub-categories: d05 = Hautes-Alpes rows; paris = Paris rows with the city written "Paris";
 arr = the same Paris rows with the city written as in the BAN ("Paris 11e Arrondissement").
 Identical queries within a file are written once.
@@ -128,6 +132,53 @@ def typo(voie, rng):
         new_voie = re.sub(r"(?<![\w])" + re.escape(w) + r"(?![\w])", nw, voie, count=1)
         return new_voie, f"{kind}:{w}->{nw}:len{len(w)}"
     return None, ""
+
+
+# Neighbouring keys on a French AZERTY keyboard, for typos that replace a letter.
+AZERTY_ROWS = ["azertyuiop", "qsdfghjklm", "wxcvbn"]
+
+
+def azerty_neighbours(ch):
+    for r, row in enumerate(AZERTY_ROWS):
+        i = row.find(ch)
+        if i < 0:
+            continue
+        near = [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
+        for other in (r - 1, r + 1):
+            if 0 <= other < len(AZERTY_ROWS) and i < len(AZERTY_ROWS[other]):
+                near.append(AZERTY_ROWS[other][i])
+        return near
+    return []
+
+
+def any_typo(text, rng):
+    """One typo of any kind in one word (3 letters or more) of a lower-case ASCII text.
+    Returns (new text, description) or (None, "")."""
+    words = [m for m in re.finditer(r"[a-z]{3,}", text)]
+    if not words:
+        return None, ""
+    m = rng.choice(words)
+    w = m.group()
+    kind = rng.choice(["delete", "double", "insert", "replace", "swap"])
+    i = rng.randrange(len(w))
+    if kind == "delete":
+        nw = w[:i] + w[i + 1:]
+    elif kind == "double":
+        nw = w[:i + 1] + w[i] + w[i + 1:]
+    elif kind == "insert":
+        nw = w[:i] + rng.choice(azerty_neighbours(w[i]) or ["e"]) + w[i:]
+    elif kind == "replace":
+        near = azerty_neighbours(w[i])
+        if not near:
+            return None, ""
+        nw = w[:i] + rng.choice(near) + w[i + 1:]
+    else:
+        cands = [j for j in range(len(w) - 1) if w[j] != w[j + 1]]
+        if not cands:
+            return None, ""
+        j = rng.choice(cands)
+        nw = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    return text[:m.start()] + nw + text[m.end():], f"{kind}:{w}->{nw}"
 
 
 def load_rows(data_dir):
@@ -273,6 +324,14 @@ def generate(rows, n, seed, data_dir):
     for name, insee in sorted({(r["nom_commune"], r["code_insee"]) for r in rows["05"]}):
         out[("r_departement", "d05")].append((f"{name} 05", insee, ""))
         out[("r_departement", "d05")].append((f"{strip_accents(name).lower()} (05)", insee, ""))
+    # after r, for the same reason
+    for dep in ("05", "75"):
+        sub = "d05" if dep == "05" else "paris"
+        for r in rng.sample(rows[dep], n):
+            clean = strip_accents(f"{number(r)} {r['nom_voie']} {city(r, sub)}").lower()
+            q, info = any_typo(clean, rng)
+            if q is not None:
+                out[("s_typo_kinds", sub)].append((q, r["id"], info))
     return out
 
 
