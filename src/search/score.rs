@@ -420,10 +420,11 @@ fn exact_match(
 enum ShortTypos {
     None,
     /// In a street's name, when the place has the query's postcode or city, for a word not being
-    /// typed: one letter changed, left out or two neighbours swapped ("nzy" for "Ney", "pan" for
-    /// "Péan"), or a two-letter word that is a three-letter one less a letter ("ue" for "rue").
+    /// typed: one letter changed, left out, added or two neighbours swapped ("nzy" for "Ney",
+    /// "pan" for "Péan", "dde" for "de"), or a two-letter word that is a three-letter one less a
+    /// letter ("ue" for "rue").
     InName,
-    /// Where the place is, or a municipality's name: one letter changed, left out or two
+    /// Where the place is, or a municipality's name: one letter changed, left out, added or two
     /// neighbours swapped ("gpa", "gep" for "Gap"), also in a word being typed. A place has
     /// few such words, and a query word that nothing explains otherwise counts against every
     /// candidate alike, so it may as well tell which city the user meant.
@@ -527,9 +528,11 @@ fn match_quality(
     }
 }
 
-/// Whether `typed` is `word` with one letter changed, two neighbours swapped, or one left out.
+/// Whether `typed` is `word` with one letter changed, two neighbours swapped, one left out or
+/// one added ("dde" for "de").
 fn is_one_edit(typed: &str, word: &str) -> bool {
     is_one_deletion(word, typed)
+        || is_one_deletion(typed, word)
         || (word.len() == typed.len() && osa_within(typed, word, 1).is_some())
 }
 
@@ -705,8 +708,9 @@ mod tests {
         assert!(is_one_edit("gpa", "gap"));
         assert!(is_one_edit("gep", "gap"));
         assert!(is_one_edit("gp", "gap"));
+        assert!(is_one_edit("dde", "de"));
         assert!(is_one_edit("agp", "gap"));
         assert!(!is_one_edit("pag", "gap"));
-        assert!(!is_one_edit("gaap", "gap"));
+        assert!(!is_one_edit("gxx", "gap"));
     }
 }
