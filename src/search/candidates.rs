@@ -787,7 +787,7 @@ fn reglued_clauses(
     clauses
 }
 
-/// Share of a typo's weight given to a three-letter word's near spellings.
+/// Share of a typo's weight given to the near spellings of a word of two or three letters.
 const SHORT_TYPO_SHARE: f32 = 0.7;
 
 /// Name words one edit from a word of two or three letters that names hardly hold ("nzy" for

@@ -455,7 +455,7 @@ fn best_match(
 }
 
 /// 1 for the same word; less for the start of a word being typed, or a word with a typo (for a
-/// three-letter word, only those `short_typos` allows).
+/// word of two or three letters, only those `short_typos` allows).
 fn match_quality(
     token: &super::query::QueryToken,
     candidate: &str,
