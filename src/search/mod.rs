@@ -9,6 +9,7 @@ pub mod completion;
 pub mod query;
 mod ranking;
 pub mod score;
+mod short_typos;
 pub mod sources;
 pub mod word_union;
 
