@@ -50,6 +50,11 @@ const REGLUED_MATCH: f64 = 0.9;
 /// A number written in figures for one in words, or the other way ("29 juillet" for "Vingt-Neuf
 /// Juillet", "onze novembre" for "11 Novembre"): the same words, nearly an exact match.
 const NUMBER_IN_WORDS_MATCH: f64 = 0.9;
+/// A postcode the place does not have, of the place's département ("11 rue de la liberte
+/// 05000" for the street of Embrun, 05200): a neighbouring code or a CEDEX one is a common
+/// mistake, and the département is still right, which a street of the same name elsewhere in
+/// France cannot say.
+const DEPARTEMENT_POSTCODE_MATCH: f64 = 0.5;
 /// A two- or three-letter word with a typo (`ShortTypos`): less than a longer word's typo.
 const SHORT_TYPO_MATCH: f64 = 0.7;
 
@@ -196,9 +201,12 @@ pub fn score_place(
                 matched_postcode |= is_postcode(place_tokens[j]);
                 matched += weight * m * PLACE_MATCH_FACTOR;
             }
-            // A wrong postcode is common (a neighbouring one, a CEDEX code): it explains
-            // nothing, but it is not held twice against the place.
+            // A wrong postcode is common (a neighbouring one, a CEDEX code): it is not held
+            // twice against the place, and its département still says where the place is.
             _ if !is_postcode(&token.text) => unexplained += weight,
+            _ if postcode_in_departement_of(&token.text, place) => {
+                matched += weight * DEPARTEMENT_POSTCODE_MATCH * PLACE_MATCH_FACTOR;
+            }
             _ => {}
         }
     }
@@ -238,6 +246,16 @@ pub fn score_place(
 /// Whether `word` is the code of the place's département ("05", "2a", "974").
 fn is_departement_of(word: &str, place: &PlaceRef) -> bool {
     departement_code(&place.citycode).eq_ignore_ascii_case(word)
+}
+
+/// Whether a postcode is of the place's département: its first two digits (three overseas),
+/// "20" for Corsica's 2A and 2B.
+fn postcode_in_departement_of(postcode: &str, place: &PlaceRef) -> bool {
+    let departement = departement_code(&place.citycode);
+    match departement {
+        "2A" | "2B" | "2a" | "2b" => postcode.starts_with("20"),
+        _ => postcode.starts_with(departement),
+    }
 }
 
 /// Matches query words that the name spells in one word where the query has two ("la tour" →
@@ -466,9 +484,14 @@ fn match_quality(
         return 1.0;
     }
     let q_numeric = token.numeric;
+    // "Paris 04" as "Paris 4".
+    let unpadded = match q.strip_prefix('0') {
+        Some(rest) if q_numeric && rest.len() == 1 => rest,
+        _ => q,
+    };
     if q_numeric
         && candidate
-            .strip_prefix(q)
+            .strip_prefix(unpadded)
             .is_some_and(|rest| rest == "e" || rest == "er")
     {
         // "Paris 11" for "Paris 11e Arrondissement"; before the prefix readings, for "paris 1"
