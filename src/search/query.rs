@@ -180,6 +180,7 @@ fn push_spellings(
 
 /// Drops what addresses carry for the mail but the BAN does not know: CEDEX, BP/CS/TSA boxes,
 /// apartment, floor, building, staircase, door. The word and the number or letter after it go.
+/// "Lieu-dit" ("lieudit", "LD") before a name goes too: the BAN names the place without it.
 fn remove_noise<'a>(words: &[&'a str]) -> Vec<&'a str> {
     let mut kept = Vec::with_capacity(words.len());
     let mut i = 0;
@@ -206,6 +207,9 @@ fn remove_noise<'a>(words: &[&'a str]) -> Vec<&'a str> {
             "batiment" | "bat" | "bt" | "escalier" | "esc" if next_has_digit || next_is_letter => {
                 Some(2)
             }
+            // Only before a name: "lieu dit" alone may be what is being looked for.
+            "lieu" if next == "dit" && i + 2 < words.len() => Some(2),
+            "lieudit" | "ld" if i + 1 < words.len() && !next_has_digit => Some(1),
             _ => None,
         };
         if let Some(skip) = noise {
@@ -347,6 +351,13 @@ mod tests {
         assert_eq!(texts(&q), ["12", "rue", "x", "05000", "gap"]);
         let q = ParsedQuery::parse("3e étage, bât. B, 8 rue de la paix", false);
         assert_eq!(texts(&q), ["8", "rue", "de", "la", "paix"]);
+        let q = ParsedQuery::parse("Lieu-dit La Garenne 05700", false);
+        assert_eq!(texts(&q), ["la", "garenne", "05700"]);
+        let q = ParsedQuery::parse("LD les Granges, lieudit Moulin", false);
+        assert_eq!(texts(&q), ["les", "granges", "moulin"]);
+        // Alone, it is what is looked for.
+        let q = ParsedQuery::parse("lieu dit", false);
+        assert_eq!(texts(&q), ["lieu", "dit"]);
     }
 
     #[test]
