@@ -291,6 +291,47 @@ async fn a_wrong_postcode_with_the_right_city_still_finds_the_address() {
     }
 }
 
+/// A postcode of the right département but of another commune ("05000", Gap's, for a street of
+/// Embrun) still says where the street is: a street of that name in Paris must not come first.
+/// One address of every Hautes-Alpes street whose name is found in one commune of the
+/// département, not Gap, and in Paris.
+#[tokio::test]
+async fn a_postcode_of_another_commune_of_the_departement_still_says_where() {
+    let key = |row: &BanRow| adresse::text::normalize(&row.nom_voie);
+    let in_paris: std::collections::HashSet<String> = sample_rows("adresses-75.csv.gz", 1)
+        .iter()
+        .map(key)
+        .collect();
+    let mut communes_of: BTreeMap<String, (std::collections::BTreeSet<String>, BanRow)> =
+        BTreeMap::new();
+    for row in sample_rows("adresses-05.csv.gz", 1) {
+        if row.numero == 0 || row.numero == 99_999 || !in_paris.contains(&key(&row)) {
+            continue;
+        }
+        let entry = communes_of
+            .entry(key(&row))
+            .or_insert_with(|| (Default::default(), row.clone()));
+        entry.0.insert(row.code_insee.clone());
+    }
+    let mut checked = 0;
+    for (communes, row) in communes_of.values() {
+        if communes.len() != 1 || row.code_postal == "05000" {
+            continue;
+        }
+        let q = format!("{}{} {} 05000", row.numero, row.rep, row.nom_voie);
+        let p = first(&q).await;
+        assert_eq!(
+            p["citycode"],
+            row.code_insee.as_str(),
+            "{q}: got {}",
+            p["label"]
+        );
+        checked += 1;
+    }
+    println!("{checked} streets");
+    assert!(checked >= 20, "{checked} streets");
+}
+
 #[tokio::test]
 async fn postal_noise_does_not_break_the_match() {
     for q in [
@@ -304,6 +345,32 @@ async fn postal_noise_does_not_break_the_match() {
     }
 }
 
+/// "Lieu-dit", "lieudit" or "LD" before the name of a lieu-dit, as postal addresses write it:
+/// the BAN names it without, and the lieu-dit is found as surely as without the word. The
+/// lieux-dits of every 50th Hautes-Alpes address.
+#[tokio::test]
+async fn the_word_lieu_dit_before_a_name_is_dropped() {
+    let mut lieux_dits: BTreeMap<(String, String), BanRow> = BTreeMap::new();
+    for row in sample_rows("adresses-05.csv.gz", 50) {
+        if !row.nom_ld.is_empty() && row.nom_voie != row.nom_ld {
+            lieux_dits.insert((row.code_insee.clone(), row.nom_ld.clone()), row);
+        }
+    }
+    let mut checked = 0;
+    for row in lieux_dits.values() {
+        let plain = format!("{} {} {}", row.nom_ld, row.code_postal, city(row));
+        let expected = first(&plain).await;
+        for prefix in ["Lieu-dit", "lieudit", "LD"] {
+            let q = format!("{prefix} {plain}");
+            let p = first(&q).await;
+            assert_eq!(p["id"], expected["id"], "{q}: got {}", p["label"]);
+            assert_eq!(p["score"], expected["score"], "{q}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 100, "{checked} lieux-dits");
+}
+
 #[tokio::test]
 async fn addresses_with_paris_arrondissements_in_every_form() {
     for q in [
@@ -311,10 +378,15 @@ async fn addresses_with_paris_arrondissements_in_every_form() {
         "8 rue de rivoli paris 4e",
         "8 rue de rivoli 75004",
         "8 rue de rivoli Paris 4e Arrondissement",
+        "8 rue de rivoli paris 04",
     ] {
         let p = first(q).await;
         assert_eq!(p["id"], "75104_8249_00008", "{q}: got {}", p["label"]);
     }
+    // "04" is "4", not a word the place lacks.
+    let padded = first("8 rue de rivoli paris 04").await["score"].as_f64();
+    let plain = first("8 rue de rivoli paris 4").await["score"].as_f64();
+    assert_eq!(padded, plain);
 }
 
 /// Every keystroke of real addresses, autocomplete on: once half of the address is typed, it is
