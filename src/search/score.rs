@@ -17,8 +17,8 @@ use crate::index::places::{PlaceRef, TextRef};
 use crate::ingest::reference::departement_code;
 use crate::model::Kind;
 use crate::text::distance::{osa_prefix_within, osa_within};
-use crate::text::is_stopword;
 use crate::text::number_words::french_cardinal;
+use crate::text::{is_stopword, is_way_kind};
 
 use super::candidates::{FUZZY_1_MIN_LEN, FUZZY_2_MIN_LEN};
 use super::query::{is_postcode, may_be_spelled_in_a_name, ParsedQuery};
@@ -26,6 +26,9 @@ use super::query::{is_postcode, may_be_spelled_in_a_name, ParsedQuery};
 /// Share of `text` given to covering the query (the rest: covering the place's name).
 const QUERY_COVERAGE_WEIGHT: f64 = 0.75;
 const STOPWORD_WEIGHT: f64 = 0.2;
+/// The weight of a word saying what kind of way a street is (`is_way_kind`): a wrong one
+/// ("3 imp des lilas gap" for Rue des Lilas, Gap) costs less than a wrong city or name word.
+const WAY_KIND_WEIGHT: f64 = 0.5;
 /// How much of the name-coverage part is kept when the name's words are not found together
 /// and in order in the query ("route de rambaud jarjayes" is Route de Rambaud in Jarjayes,
 /// not Route de Jarjayes in Rambaud).
@@ -413,6 +416,8 @@ fn in_one_piece(matched_by: &[Option<usize>], in_place: &[bool]) -> bool {
 fn token_weight(token: &str) -> f64 {
     if is_stopword(token) {
         STOPWORD_WEIGHT
+    } else if is_way_kind(token) {
+        WAY_KIND_WEIGHT
     } else {
         1.0
     }

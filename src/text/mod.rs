@@ -63,6 +63,40 @@ pub fn is_stopword(token: &str) -> bool {
     )
 }
 
+/// Words that say what kind of way a street is ("rue", "impasse", "allée"), canonical forms.
+/// People get them wrong more often than any other word of an address (an "impasse" they call
+/// "rue", an "allée" written "chemin"): they say less than the words that name the street.
+pub fn is_way_kind(token: &str) -> bool {
+    matches!(
+        token,
+        "allee"
+            | "avenue"
+            | "boulevard"
+            | "carrefour"
+            | "chaussee"
+            | "chemin"
+            | "cite"
+            | "corniche"
+            | "cours"
+            | "esplanade"
+            | "impasse"
+            | "montee"
+            | "parvis"
+            | "passage"
+            | "place"
+            | "promenade"
+            | "quai"
+            | "route"
+            | "rue"
+            | "ruelle"
+            | "sentier"
+            | "square"
+            | "traverse"
+            | "villa"
+            | "voie"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
