@@ -36,6 +36,10 @@ const SCATTERED_NAME_FACTOR: f64 = 0.8;
 /// A word found in where the place is (city, lieu-dit) explains the query a little less than
 /// a word of its own name: "Vallouise-Pelvoux" is the municipality, not the hamlet Vallouise.
 const PLACE_MATCH_FACTOR: f64 = 0.97;
+/// A word found only in the lieu-dit of some numbers of a street says less than its city: "gare
+/// de gap" is Place de la Gare in Gap rather than Route de Gap in La Bâtie-Montsaléon, one of
+/// whose numbers is in the lieu-dit La Gare.
+const LIEU_DIT_OF_NUMBERS_FACTOR: f64 = 0.8;
 /// Name coverage granted to a municipality found by its postcode alone ("75011").
 const POSTCODE_NAMES_MUNICIPALITY: f64 = 0.8;
 /// Name coverage granted to a municipality whose name the query gives from its first word on
@@ -202,7 +206,12 @@ pub fn score_place(
                 place_used[j] = true;
                 in_place[i] = true;
                 matched_postcode |= is_postcode(place_tokens[j]);
-                matched += weight * m * PLACE_MATCH_FACTOR;
+                let factor = if is_lieu_dit_word_of_street(place_tokens[j], place) {
+                    LIEU_DIT_OF_NUMBERS_FACTOR
+                } else {
+                    PLACE_MATCH_FACTOR
+                };
+                matched += weight * m * factor;
             }
             // A wrong postcode is common (a neighbouring one, a CEDEX code): it is not held
             // twice against the place, and its département still says where the place is.
@@ -244,6 +253,19 @@ pub fn score_place(
     let text =
         QUERY_COVERAGE_WEIGHT * query_coverage + (1.0 - QUERY_COVERAGE_WEIGHT) * name_coverage;
     Scored { housenumber, text }
+}
+
+/// Whether a word of where a street is comes only from the lieux-dits of some of its numbers,
+/// not from its city, district or former commune.
+fn is_lieu_dit_word_of_street(word: &str, place: &PlaceRef) -> bool {
+    if place.kind != Kind::Street || place.localities.is_empty() || is_postcode(word) {
+        return false;
+    }
+    let named = [Some(place.city), place.district, place.oldcity];
+    !named
+        .into_iter()
+        .flatten()
+        .any(|text| crate::text::tokens(text.as_str()).iter().any(|w| w == word))
 }
 
 /// Whether `word` is the code of the place's département ("05", "2a", "974").
