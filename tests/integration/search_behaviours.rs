@@ -389,6 +389,19 @@ async fn a_street_called_by_the_wrong_kind_of_way_is_found_in_its_commune() {
     );
 }
 
+/// "Gare de Gap" is a station's street in Gap, not Route de Gap in La Bâtie-Montsaléon, one of
+/// whose fourteen numbers is in a lieu-dit called La Gare.
+#[tokio::test]
+async fn a_lieu_dit_of_a_few_numbers_says_less_than_the_city() {
+    let p = first("gare de gap").await;
+    assert_eq!(p["citycode"], "05061", "got {}", p["label"]);
+    assert!(
+        p["name"].as_str().unwrap().contains("Gare"),
+        "got {}",
+        p["label"]
+    );
+}
+
 #[tokio::test]
 async fn postal_noise_does_not_break_the_match() {
     for q in [
