@@ -26,7 +26,7 @@ use super::query::{is_postcode, may_be_spelled_in_a_name, ParsedQuery};
 /// Share of `text` given to covering the query (the rest: covering the place's name).
 const QUERY_COVERAGE_WEIGHT: f64 = 0.75;
 const STOPWORD_WEIGHT: f64 = 0.2;
-/// The weight of a word saying what kind of way a street is (`is_way_kind`): a wrong one
+/// The weight of a query word saying what kind of way a street is (`is_way_kind`): a wrong one
 /// ("3 imp des lilas gap" for Rue des Lilas, Gap) costs less than a wrong city or name word.
 const WAY_KIND_WEIGHT: f64 = 0.5;
 /// How much of the name-coverage part is kept when the name's words are not found together
@@ -206,7 +206,7 @@ pub fn score_place(
                 place_used[j] = true;
                 in_place[i] = true;
                 matched_postcode |= is_postcode(place_tokens[j]);
-                let factor = if is_lieu_dit_word_of_street(place_tokens[j], place) {
+                let factor = if is_lieu_dit_word_of_street(j, place_tokens[j], place) {
                     LIEU_DIT_OF_NUMBERS_FACTOR
                 } else {
                     PLACE_MATCH_FACTOR
@@ -227,11 +227,11 @@ pub fn score_place(
     } else {
         0.0
     };
-    let name_total: f64 = name_tokens.iter().map(|t| token_weight(t)).sum();
+    let name_total: f64 = name_tokens.iter().map(|t| name_word_weight(t)).sum();
     let name_covered: f64 = name_tokens
         .iter()
         .zip(&name_used)
-        .map(|(t, m)| token_weight(t) * m)
+        .map(|(t, m)| name_word_weight(t) * m)
         .sum();
     let mut name_coverage = if name_total > 0.0 {
         name_covered / name_total
@@ -255,17 +255,20 @@ pub fn score_place(
     Scored { housenumber, text }
 }
 
-/// Whether a word of where a street is comes only from the lieux-dits of some of its numbers,
-/// not from its city, district or former commune.
-fn is_lieu_dit_word_of_street(word: &str, place: &PlaceRef) -> bool {
+/// Whether the `j`th word of where a street is (`place_text`: city, district, former commune,
+/// lieux-dits of its numbers, postcodes) comes from the lieux-dits. Counted rather than
+/// normalised again: every word of a name is a run of letters or digits, as the tokenizer cuts.
+fn is_lieu_dit_word_of_street(j: usize, word: &str, place: &PlaceRef) -> bool {
     if place.kind != Kind::Street || place.localities.is_empty() || is_postcode(word) {
         return false;
     }
+    let words = |text: &str| {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .count()
+    };
     let named = [Some(place.city), place.district, place.oldcity];
-    !named
-        .into_iter()
-        .flatten()
-        .any(|text| crate::text::tokens(text.as_str()).iter().any(|w| w == word))
+    j >= named.into_iter().flatten().map(|t| words(t.as_str())).sum()
 }
 
 /// Whether `word` is the code of the place's département ("05", "2a", "974").
@@ -435,11 +438,21 @@ fn in_one_piece(matched_by: &[Option<usize>], in_place: &[bool]) -> bool {
         .all(|w| w[1] >= w[0] && w[1] - w[0] <= 2 && !(w[0] + 1..w[1]).any(|k| in_place[k]))
 }
 
+/// How much a query word counts in explaining the query.
 fn token_weight(token: &str) -> f64 {
+    if is_way_kind(token) {
+        WAY_KIND_WEIGHT
+    } else {
+        name_word_weight(token)
+    }
+}
+
+/// How much a word of a place's name counts in covering that name. The kind of way counts in
+/// full there: "chateau" covers a third of "Rue du Château", not as much as the place named "Le
+/// Château".
+fn name_word_weight(token: &str) -> f64 {
     if is_stopword(token) {
         STOPWORD_WEIGHT
-    } else if is_way_kind(token) {
-        WAY_KIND_WEIGHT
     } else {
         1.0
     }
