@@ -37,8 +37,8 @@ const SCATTERED_NAME_FACTOR: f64 = 0.8;
 /// a word of its own name: "Vallouise-Pelvoux" is the municipality, not the hamlet Vallouise.
 const PLACE_MATCH_FACTOR: f64 = 0.97;
 /// A word found only in the lieu-dit of some numbers of a street says less than its city: "gare
-/// de gap" is Place de la Gare in Gap rather than Route de Gap in La Bâtie-Montsaléon, one of
-/// whose numbers is in the lieu-dit La Gare.
+/// de gap" is a station's street in Gap rather than Route de Gap in La Bâtie-Montsaléon, one
+/// of whose fourteen numbers is in the lieu-dit La Gare.
 const LIEU_DIT_OF_NUMBERS_FACTOR: f64 = 0.8;
 /// Name coverage granted to a municipality found by its postcode alone ("75011").
 const POSTCODE_NAMES_MUNICIPALITY: f64 = 0.8;

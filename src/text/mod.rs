@@ -64,8 +64,8 @@ pub fn is_stopword(token: &str) -> bool {
 }
 
 /// Words that say what kind of way a street is ("rue", "impasse", "allée"), canonical forms.
-/// People get them wrong more often than any other word of an address (an "impasse" they call
-/// "rue", an "allée" written "chemin"): they say less than the words that name the street.
+/// People often get them wrong (an "impasse" they call "rue", an "allée" written "chemin"),
+/// rarely the words that name the street or its commune: they say less than those.
 pub fn is_way_kind(token: &str) -> bool {
     matches!(
         token,
