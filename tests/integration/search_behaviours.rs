@@ -333,8 +333,8 @@ async fn a_postcode_of_another_commune_of_the_departement_still_says_where() {
 }
 
 /// A street called by the wrong kind of way in its commune ("impasse des lilas gap" for Rue
-/// des Lilas, Gap) is found there, not as that kind of way in another commune: the kind is
-/// the word people most easily get wrong. Every Hautes-Alpes street whose name, less its kind,
+/// des Lilas, Gap) is found there, not as that kind of way in another commune: a kind of way
+/// is easily got wrong. Every Hautes-Alpes street whose name, less its kind,
 /// is the name of a street of another kind elsewhere (Paris or Hautes-Alpes), its commune
 /// having it under one kind only; the query takes the other kind. Some names are near names of
 /// the commune's other streets ("chemin de charance": Chemin du Clos de Charance), so a few in
