@@ -17,6 +17,9 @@ pub struct QueryToken {
     pub numeric: bool,
     /// Letters in `text` (not bytes: accents are folded, but a rare letter may remain).
     pub chars: usize,
+    /// How much the word counts in explaining the query (`score::query_word_weight`), worked
+    /// out once here rather than for each candidate place.
+    pub weight: f64,
 }
 
 /// A possible housenumber of the query: the token(s) it takes and the number read.
@@ -64,6 +67,7 @@ impl ParsedQuery {
                     is_prefix,
                     numeric: part.bytes().all(|b| b.is_ascii_digit()),
                     chars: part.chars().count(),
+                    weight: super::score::query_word_weight(part),
                 });
             }
         }

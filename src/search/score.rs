@@ -161,7 +161,7 @@ pub fn score_place(
     let mut matched_postcode = false;
     let (mut matched, mut total, mut unexplained) = (0.0, 0.0, 0.0);
     for (i, token) in query.tokens.iter().enumerate() {
-        let weight = token_weight(&token.text);
+        let weight = token.weight;
         total += weight;
         if let Some(quality) = consumed[i] {
             matched += weight * quality;
@@ -281,7 +281,7 @@ fn is_departement_of(word: &str, place: &PlaceRef) -> bool {
 fn postcode_in_departement_of(postcode: &str, place: &PlaceRef) -> bool {
     let departement = departement_code(&place.citycode);
     match departement {
-        "2A" | "2B" | "2a" | "2b" => postcode.starts_with("20"),
+        "2A" | "2B" => postcode.starts_with("20"),
         _ => postcode.starts_with(departement),
     }
 }
@@ -439,7 +439,7 @@ fn in_one_piece(matched_by: &[Option<usize>], in_place: &[bool]) -> bool {
 }
 
 /// How much a query word counts in explaining the query.
-fn token_weight(token: &str) -> f64 {
+pub(super) fn query_word_weight(token: &str) -> f64 {
     if is_way_kind(token) {
         WAY_KIND_WEIGHT
     } else {
