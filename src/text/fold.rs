@@ -3,8 +3,10 @@
 use unicode_normalization::UnicodeNormalization;
 
 /// Lower case, with diacritics removed and ligatures spelled out. Characters that are neither
-/// letters nor digits are kept (the tokenizer splits on them).
+/// letters nor digits are kept (the tokenizer splits on them). Mojibake ("BrianÃ§on") is
+/// repaired first (`mojibake.rs`).
 pub fn fold(text: &str) -> String {
+    let text = super::mojibake::repair(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
@@ -44,6 +46,11 @@ mod tests {
     #[test]
     fn folds_french_accents_and_ligatures() {
         assert_eq!(fold("Évêché Noël Œuf çà"), "eveche noel oeuf ca");
+    }
+
+    #[test]
+    fn mojibake_folds_as_the_text_it_damaged() {
+        assert_eq!(fold("BrianÃ§on, lâ€™Ã‰glise"), "briancon, l eglise");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod distance;
 mod fold;
 pub mod housenumber;
+mod mojibake;
 pub mod number_words;
 mod synonyms;
 
