@@ -46,6 +46,13 @@ Categories (the first 8 draw --n rows per department; a row gives one query per 
                        with one typo of any kind (a letter dropped, doubled, added, replaced
                        by a neighbour on an AZERTY keyboard, or two swapped) in any word of
                        three letters or more, street or city, the last word included
+  t_written_noise      a full address as forms and spreadsheets write it, one way per row:
+                       ", France" after it, fields joined by commas, capitals, a flat or
+                       staircase, a postal box and Cedex, postcode and city first, mojibake
+                       (UTF-8 read as Windows-1252: "Ã©" for "é"), or "Hautes-Alpes" after it
+  u_number_lacking     a street asked with the first number it lacks (from 1 up), with its
+                       postcode and city, or lower-cased with its city; expected: the street
+                       (any of its parts, for a Paris street over several arrondissements)
 Sub-categories: d05 = Hautes-Alpes rows; paris = Paris rows with the city written "Paris";
 arr = the same Paris rows with the city written as in the BAN ("Paris 11e Arrondissement").
 Identical queries within a file are written once.
@@ -332,7 +339,84 @@ def generate(rows, n, seed, data_dir):
             q, info = any_typo(clean, rng)
             if q is not None:
                 out[("s_typo_kinds", sub)].append((q, r["id"], info))
+    # after s, for the same reason
+    for dep in ("05", "75"):
+        sub = "d05" if dep == "05" else "paris"
+        for r in rng.sample(rows[dep], n):
+            q, kind = written_noise(r, sub, rng)
+            out[("t_written_noise", sub)].append((q, r["id"], kind))
+    # after t, for the same reason
+    for dep in ("05", "75"):
+        sub = "d05" if dep == "05" else "paris"
+        # a Paris street's parts in several arrondissements share the code after the '_'
+        held = collections.defaultdict(set)
+        ids = collections.defaultdict(set)
+        first_row = {}
+        for r in rows[dep]:
+            key = street_id(r["id"]).split("_")[1] if dep == "75" else street_id(r["id"])
+            held[key].add(r["numero"])
+            ids[key].add(street_id(r["id"]))
+            first_row.setdefault(key, r)
+        keys = sorted(k for k in held
+                      if not first_row[k]["nom_voie"][:1].isdigit()
+                      and not held[k] & {"0", "99999"})
+        for k in rng.sample(keys, min(n, len(keys))):
+            r = first_row[k]
+            lacking = next(i for i in range(1, 100000) if str(i) not in held[k])
+            if rng.random() < 0.5:
+                q = f"{lacking} {r['nom_voie']} {r['code_postal']} {city(r, sub)}"
+            else:
+                q = f"{lacking} {r['nom_voie']} {city(r, sub)}".lower()
+            out[("u_number_lacking", sub)].append((q, "|".join(sorted(ids[k])), r["nom_voie"]))
     return out
+
+
+def mojibake(text):
+    """text as it reads when its UTF-8 bytes are taken for Windows-1252 (Latin-1 where 1252
+    has no character), as a spreadsheet opened with the wrong encoding shows it."""
+    out = []
+    for b in text.encode("utf-8"):
+        try:
+            out.append(bytes([b]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(bytes([b]).decode("latin-1"))
+    return "".join(out)
+
+
+def written_noise(r, sub, rng):
+    """One of the ways forms and spreadsheets write a full address: the country after it,
+    fields joined by commas, capitals, mojibake, the département's name, a flat or a postal
+    box around it, or the postcode and city first. Returns (query, kind)."""
+    num, voie, cp, town = number(r), r["nom_voie"], r["code_postal"], city(r, sub)
+    clean = full(r, sub)
+    kinds = ["country", "commas", "capitals", "unit", "cedex", "town_first"]
+    if clean != strip_accents(clean):
+        kinds.append("mojibake")
+    if sub == "d05":
+        kinds.append("departement")
+    kind = rng.choice(kinds)
+    if kind == "country":
+        return rng.choice([f"{clean}, France", f"{clean} FRANCE", f"{clean} France"]), kind
+    if kind == "commas":
+        return f"{num}, {voie}, {cp}, {town}", kind
+    if kind == "capitals":
+        return clean.upper(), kind
+    if kind == "unit":
+        unit = rng.choice([f"Appt {rng.randint(1, 40)}", f"Bât {rng.choice('ABCD')}",
+                           f"Escalier {rng.randint(1, 4)}", f"Apt {rng.randint(1, 40)}",
+                           f"Etage {rng.randint(1, 9)}"])
+        if rng.random() < 0.5:
+            return f"{unit}, {clean}", kind
+        return f"{num} {voie} {unit} {cp} {town}", kind
+    if kind == "cedex":
+        box = rng.choice([f"BP {rng.randint(1, 400)}", f"CS {rng.randint(10001, 90999)}", ""])
+        cedex = rng.choice(["Cedex", "CEDEX", f"Cedex {rng.randint(1, 20)}"])
+        return " ".join(w for w in [num, voie, box, cp, town, cedex] if w), kind
+    if kind == "town_first":
+        return f"{cp} {town}, {num} {voie}", kind
+    if kind == "mojibake":
+        return mojibake(clean), kind
+    return rng.choice([f"{clean} Hautes-Alpes", f"{clean}, Hautes Alpes"]), kind
 
 
 def write(out, out_dir, max_per_file):

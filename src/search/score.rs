@@ -111,6 +111,32 @@ pub fn score_place(
         }
     }
 
+    // A number the street lacks is still a housenumber, only one the data does not hold (a new
+    // building, a number mistyped): it is not matched, but not held twice against the street
+    // either, like a word that means nothing here. Held twice, "10 avenue d'embrun 05000" (the
+    // avenue of Gap has no 10) answered "10 Avenue des Acacias, Embrun". Counted as matched in
+    // part (0.75), it also put the street of the typed postcode before the number in the
+    // street's part of the next arrondissement ("21 Boulevard du Montparnasse 75015", the 21
+    // being in the 6e) and streets without the number before it while a postcode was typed
+    // (g_prefix60 d05 top-5, 473 → 452 of 500). Not when the name holds one of
+    // the query's numbers ("6 4P1 Rue du Te" for the pseudo-street "4P1 Rue du Texel"): which
+    // number was meant as the housenumber is then a guess.
+    let name_holds_a_number = query
+        .housenumbers
+        .iter()
+        .any(|reading| name_tokens.contains(&query.tokens[reading.token].text.as_str()));
+    let mut lacking_number: PerWord<bool> = smallvec::smallvec![false; query.tokens.len()];
+    if place.kind == Kind::Street && housenumber.is_none() && !name_holds_a_number {
+        for reading in &query.housenumbers {
+            if !is_postcode(&query.tokens[reading.token].text) {
+                lacking_number[reading.token] = true;
+                if let Some(suffix) = reading.suffix_token {
+                    lacking_number[suffix] = true;
+                }
+            }
+        }
+    }
+
     let mut name_used: PerWord<f64> = smallvec::smallvec![0.0; name_tokens.len()];
     // Which query word matched each name word, to see whether the name was typed in one piece.
     let mut name_matched_by: PerWord<Option<usize>> = smallvec::smallvec![None; name_tokens.len()];
@@ -213,6 +239,7 @@ pub fn score_place(
                 };
                 matched += weight * m * factor;
             }
+            _ if lacking_number[i] => {}
             // A wrong postcode is common (a neighbouring one, a CEDEX code): it is not held
             // twice against the place, and its département still says where the place is.
             _ if !is_postcode(&token.text) => unexplained += weight,

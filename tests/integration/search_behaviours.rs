@@ -279,6 +279,73 @@ async fn a_number_missing_from_a_street_gives_that_street_never_another_ones_num
     assert!(checked >= 40, "{checked}");
 }
 
+/// A number that a street lacks, among the numbers it has (a new building, a number mistyped),
+/// still asks for that street: not for the same number on a street of a nearby name ("21
+/// impasse des orteaux paris" is not "21 Rue des Orteaux"; "10 avenue d'embrun 05000" is not
+/// "10 Avenue des Acacias, Embrun"). Every 15th street of both files, asked with the first
+/// number it lacks, alternately with its postcode and city or with its city in lower case.
+/// Measured: 989 of 1,001 first, against 889 when a lacking number counted twice against the
+/// street like a word found nowhere. The misses are names that another street's name starts
+/// with ("1 rue albert paris": 1 Rue Albert Roussel) or hamlets of Gap named like a street.
+#[tokio::test]
+async fn a_number_a_street_lacks_still_asks_for_that_street() {
+    let (mut checked, mut right) = (0, 0);
+    let mut misses = Vec::new();
+    for file in ["adresses-75.csv.gz", "adresses-05.csv.gz"] {
+        // A Paris street's numbers are those of all its arrondissements ("1 boulevard haussmann
+        // paris" is in the 9e, not in the 8e's part): its parts share the code after the '_'.
+        let street_of = |row: &BanRow| {
+            let id = row.voie_id();
+            match id.split_once('_') {
+                Some((_, voie)) if row.code_insee.starts_with("75") => voie.to_string(),
+                _ => id,
+            }
+        };
+        let mut numbers: BTreeMap<String, (Vec<u32>, BanRow)> = BTreeMap::new();
+        for row in sample_rows(file, 1) {
+            let entry = numbers
+                .entry(street_of(&row))
+                .or_insert((Vec::new(), row.clone()));
+            entry.0.push(row.numero);
+        }
+        for (street, (held, row)) in numbers.iter().step_by(15) {
+            if held.contains(&0)
+                || held.contains(&99_999)
+                || row.nom_voie.starts_with(char::is_numeric)
+            {
+                continue;
+            }
+            let Some(lacking) = (1..).find(|n| !held.contains(n)) else {
+                continue;
+            };
+            let q = if checked % 2 == 0 {
+                format!(
+                    "{lacking} {} {} {}",
+                    row.nom_voie,
+                    row.code_postal,
+                    city(row)
+                )
+            } else {
+                format!("{lacking} {} {}", row.nom_voie, city(row)).to_lowercase()
+            };
+            let p = first(&q).await;
+            let voie = street.rsplit('_').next().unwrap_or(street);
+            let id = p["id"].as_str().unwrap_or_default();
+            if p["type"] == "street" && id.ends_with(voie) {
+                right += 1;
+            } else {
+                misses.push(format!("{q}: got {}", p["label"]));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 800, "{checked} streets");
+    assert!(
+        right * 100 >= checked * 98,
+        "{right} of {checked} first; misses: {misses:#?}"
+    );
+}
+
 #[tokio::test]
 async fn a_wrong_postcode_with_the_right_city_still_finds_the_address() {
     for (q, id) in [
