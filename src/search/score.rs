@@ -8,7 +8,7 @@
 //! importance of 0.6 scores (1 + 0.06) / 1.1 ≈ 0.96, as with addok. Query words that match
 //! nothing count twice against the query's share: a query a third unexplained (a street that
 //! exists nowhere, in a real city) scores below 0.5, as with addok, while words matched in part
-//! (a prefix, a typo, "11" for "11e") cost only once.
+//! (a prefix, a typo, "11" for "11e") and a housenumber the street lacks cost only once.
 
 use smallvec::SmallVec;
 
@@ -113,14 +113,11 @@ pub fn score_place(
 
     // A number the street lacks is still a housenumber, only one the data does not hold (a new
     // building, a number mistyped): it is not matched, but not held twice against the street
-    // either, like a word that means nothing here. Held twice, "10 avenue d'embrun 05000" (the
-    // avenue of Gap has no 10) answered "10 Avenue des Acacias, Embrun". Counted as matched in
-    // part (0.75), it also put the street of the typed postcode before the number in the
-    // street's part of the next arrondissement ("21 Boulevard du Montparnasse 75015", the 21
-    // being in the 6e) and streets without the number before it while a postcode was typed
-    // (g_prefix60 d05 top-5, 473 → 452 of 500). Not when the name holds one of
-    // the query's numbers ("6 4P1 Rue du Te" for the pseudo-street "4P1 Rue du Texel"): which
-    // number was meant as the housenumber is then a guess.
+    // like a word that means nothing here. Held twice, "10 avenue d'embrun 05000" (the avenue
+    // of Gap has no 10) answered "10 Avenue des Acacias, Embrun". Counting it as matched in
+    // part went too far (QUALITY.md). Not when the name holds one of the query's numbers ("6
+    // 4P1 Rue du Te" for the pseudo-street "4P1 Rue du Texel"): which number was meant as the
+    // housenumber is then a guess.
     let name_holds_a_number = query
         .housenumbers
         .iter()
